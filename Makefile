@@ -1,0 +1,40 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+
+.PHONY: run test install migrate demo messages lock clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt | $(BIN)/activate
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py seed_demo
+
+# The portal on http://127.0.0.1:8000 with a Celery worker and beat; Ctrl-C stops all three.
+run: demo
+	$(BIN)/honcho -f Procfile.dev start
+
+# The whole suite. DATABASE_URL / REDIS_URL select PostgreSQL and Redis instead of the defaults.
+test: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Refresh the translation catalogues after changing user-facing text, then translate the new
+# entries in locale/*/LC_MESSAGES/django.po and compile.
+messages: install
+	$(PY) manage.py makemessages --all --no-obsolete --ignore=.venv --ignore=var
+	$(PY) manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf var/broker var/cache var/celerybeat-schedule*

@@ -1,0 +1,19 @@
+class DomainError(Exception):
+    """A rule of the domain refused the request; nothing was changed.
+
+    `code` is stable (forms, the API and tests match on it), `message` is for people and
+    already translated (or lazily translatable).
+    """
+
+    code = "error"
+
+    def __init__(self, message, *, code=None, field=None, **params):
+        super().__init__(str(message))
+        self.message = message
+        if code:
+            self.code = code
+        self.field = field
+        self.params = params
+
+    def __str__(self):
+        return str(self.message)

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+admin.site.site_header = _("Cashback portal – campaign staff")
+admin.site.site_title = _("Cashback admin")
+admin.site.index_title = _("Campaign administration")
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("django.contrib.auth.urls")),
+    path("", include("registrations.urls")),
+]

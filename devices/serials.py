@@ -1,0 +1,48 @@
+"""Serial numbers are text: digits only, leading zeros kept, length set per product family."""
+
+import re
+
+from django.utils.translation import gettext as _
+
+from cashback.errors import DomainError
+
+_PREFIX = re.compile(r"^(?:S/?N|SERIAL(?:\s*NO\.?)?)\s*[:#.]?\s*", re.IGNORECASE)
+_SPACES = re.compile(r"[\s\u00a0\u200b-]+")
+
+
+class InvalidSerial(DomainError):
+    code = "invalid_serial"
+
+
+def normalize_serial(raw):
+    """Clean what a person typed or pasted: spaces, a leading 'SN:', grouping dashes.
+
+    Raises InvalidSerial when what is left is not a digit string.
+    """
+    text = _PREFIX.sub("", str(raw or "").strip())
+    serial = _SPACES.sub("", text)
+    if not serial:
+        raise InvalidSerial(_("Enter the serial number from the device's type label."), field="serial")
+    if not serial.isascii() or not serial.isdigit():
+        raise InvalidSerial(
+            _("Serial number “%(serial)s” may contain digits only.") % {"serial": raw},
+            field="serial",
+        )
+    return serial
+
+
+def check_serial_length(serial, family):
+    if len(serial) != family.serial_length:
+        raise InvalidSerial(
+            _(
+                "Serial number %(serial)s has %(actual)d digits; serial numbers of %(family)s "
+                "have %(expected)d digits."
+            )
+            % {
+                "serial": serial,
+                "actual": len(serial),
+                "family": family.name,
+                "expected": family.serial_length,
+            },
+            field="serial",
+        )

@@ -1,0 +1,182 @@
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _, ngettext
+
+from cashback.errors import DomainError
+
+from . import services
+from .models import Company, Enrolment, Invitation, Membership, Registration, StatusChange, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "first_name", "last_name", "company_name", "is_staff", "is_active"]
+    list_filter = ["is_staff", "is_superuser", "is_active", "groups"]
+    search_fields = ["email", "first_name", "last_name", "membership__company__name"]
+    list_select_related = ["membership__company"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (_("Personal info"), {"fields": ["first_name", "last_name", "language"]}),
+        (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+
+    @admin.display(description=_("company"), ordering="membership__company__name")
+    def company_name(self, obj):
+        membership = getattr(obj, "membership", None)
+        return membership.company.name if membership else ""
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+class EnrolmentInline(admin.TabularInline):
+    model = Enrolment
+    extra = 0
+    readonly_fields = ["terms_accepted_at", "accepted_by"]
+
+
+class InvitationInline(admin.TabularInline):
+    model = Invitation
+    extra = 0
+    fields = ["email", "role", "invited_by", "created_at", "expires_at", "accepted_at", "revoked_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Company)
+class CompanyAdmin(admin.ModelAdmin):
+    list_display = ["name", "customer_number", "vat_number", "country", "city", "contact_email", "created_at"]
+    list_filter = ["country", "enrolments__campaign"]
+    search_fields = ["name", "customer_number", "vat_number", "contact_email"]
+    inlines = [MembershipInline, EnrolmentInline, InvitationInline]
+
+
+class StatusChangeInline(admin.TabularInline):
+    model = StatusChange
+    extra = 0
+    fields = ["created_at", "from_status", "to_status", "reason", "actor", "job", "note"]
+    readonly_fields = fields
+    can_delete = False
+    ordering = ["created_at", "id"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("Message to the installer"), widget=forms.Textarea(attrs={"rows": 4, "cols": 80}), required=False
+    )
+
+
+@admin.register(Registration)
+class RegistrationAdmin(admin.ModelAdmin):
+    """Registrations are decided by the rules; staff change them only through the actions."""
+
+    list_display = ["serial", "product", "company", "status", "reason", "source", "campaign", "amount", "created_at"]
+    list_filter = ["status", "reason", "campaign", "source", "country"]
+    search_fields = ["=serial", "company__name", "=company__customer_number", "reference"]
+    list_select_related = ["product", "company", "campaign"]
+    date_hierarchy = "created_at"
+    inlines = [StatusChangeInline]
+    actions = ["request_documents", "approve", "reject"]
+    show_full_result_count = False
+    fieldsets = [
+        (None, {"fields": ["company", "campaign", "serial", "product", "known_device", "installed_on",
+                           "postcode", "country", "reference", "source", "created_by", "created_at"]}),
+        (_("Status"), {"fields": ["status", "reason", "message", "note", "amount_cents", "documents_due_at",
+                                  "status_changed_at", "paid_at"]}),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field for fieldset in self.fieldsets for field in fieldset[1]["fields"]]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("message to the installer"))
+    def message(self, obj):
+        return obj.message
+
+    @admin.display(description=_("cashback"), ordering="amount_cents")
+    def amount(self, obj):
+        return "" if obj.amount_cents is None else f"€ {obj.amount_cents / 100:,.2f}"
+
+    def _run(self, request, queryset, *, title, service, note_required):
+        """Apply a service to each selected registration, after asking for a note if needed."""
+        if "apply" in request.POST:
+            form = NoteForm(request.POST)
+            if form.is_valid():
+                note = form.cleaned_data["note"]
+                done, failed = 0, []
+                for registration in queryset.select_related("campaign"):
+                    try:
+                        service(registration, actor=request.user, note=note)
+                        done += 1
+                    except DomainError as error:
+                        failed.append(f"{registration.serial}: {error.message}")
+                if done:
+                    self.message_user(request, ngettext(
+                        "%(count)d registration changed.", "%(count)d registrations changed.", done
+                    ) % {"count": done}, messages.SUCCESS)
+                for line in failed:
+                    self.message_user(request, line, messages.ERROR)
+                return None
+        else:
+            form = NoteForm()
+        return TemplateResponse(request, "admin/registrations/transition.html", {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "form": form,
+            "note_required": note_required,
+            "registrations": queryset.select_related("product", "company"),
+            "action": request.POST["action"],
+            "checkbox_name": ACTION_CHECKBOX_NAME,
+            "opts": self.model._meta,
+        })
+
+    @admin.action(description=_("Ask for documents (audit or ask again)"))
+    def request_documents(self, request, queryset):
+        return self._run(request, queryset, title=_("Ask for documents"), service=services.request_documents,
+                         note_required=True)
+
+    @admin.action(description=_("Approve"))
+    def approve(self, request, queryset):
+        return self._run(request, queryset, title=_("Approve"), service=services.approve, note_required=False)
+
+    @admin.action(description=_("Reject"))
+    def reject(self, request, queryset):
+        return self._run(request, queryset, title=_("Reject"), service=services.reject, note_required=True)
+
+
+@admin.register(StatusChange)
+class StatusChangeAdmin(admin.ModelAdmin):
+    list_display = ["registration", "from_status", "to_status", "reason", "actor", "job", "created_at"]
+    list_filter = ["to_status", "reason", "job"]
+    search_fields = ["=registration__serial"]
+    list_select_related = ["registration", "actor"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

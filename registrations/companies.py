@@ -1,0 +1,123 @@
+"""Writes to companies and their people: sign-up, enrolment, invitations, members."""
+
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .choices import Role
+from .errors import InvalidInput, PermissionDenied
+from .models import Company, Enrolment, Invitation, Membership, User
+
+
+def sign_up(*, email, password, first_name, last_name, language, company_fields, campaign):
+    """A new installer company: its first user (the company admin) and its enrolment."""
+    with transaction.atomic():
+        user = User.objects.create_user(
+            email=email, password=password, first_name=first_name, last_name=last_name, language=language
+        )
+        company = Company.objects.create(language=language, **company_fields)
+        Membership.objects.create(user=user, company=company, role=Role.ADMIN)
+        Enrolment.objects.create(company=company, campaign=campaign, accepted_by=user)
+    return user
+
+
+def enrol(*, company, campaign, user):
+    """Enrol an existing company in a (new) campaign; accepting its terms is the user's act."""
+    _require_admin(user, company)
+    enrolment, _created = Enrolment.objects.get_or_create(
+        company=company, campaign=campaign, defaults={"accepted_by": user}
+    )
+    return enrolment
+
+
+def invite_colleague(*, company, email, invited_by, role=Role.MEMBER):
+    """Email a colleague a link to join the company; a newer invitation replaces a pending one."""
+    _require_admin(invited_by, company)
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise InvalidInput(_("%(email)s already has an account on this portal.") % {"email": email}, field="email")
+    token = Invitation.new_token()
+    now = timezone.now()
+    with transaction.atomic():
+        company.invitations.pending().filter(email__iexact=email).update(revoked_at=now)
+        invitation = Invitation.objects.create(
+            company=company,
+            email=email,
+            role=role,
+            token_hash=Invitation.hash_token(token),
+            invited_by=invited_by,
+            created_at=now,
+            expires_at=now + timedelta(days=settings.INVITATION_VALID_DAYS),
+        )
+        from .tasks import send_invitation_email
+
+        transaction.on_commit(partial(send_invitation_email.delay, invitation.pk, token))
+    return invitation
+
+
+def find_invitation(token):
+    """The pending invitation for a token from an emailed link, or None."""
+    return (
+        Invitation.objects.pending()
+        .select_related("company")
+        .filter(token_hash=Invitation.hash_token(token or ""))
+        .first()
+    )
+
+
+def accept_invitation(*, token, first_name, last_name, password, language):
+    with transaction.atomic():
+        invitation = find_invitation(token)
+        if invitation is None:
+            raise InvalidInput(_("This invitation link has expired or was already used."))
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if not invitation.is_pending:
+            raise InvalidInput(_("This invitation link has expired or was already used."))
+        if User.objects.filter(email__iexact=invitation.email).exists():
+            raise InvalidInput(_("%(email)s already has an account on this portal.") % {"email": invitation.email})
+        user = User.objects.create_user(
+            email=invitation.email, password=password, first_name=first_name, last_name=last_name,
+            language=language,
+        )
+        Membership.objects.create(user=user, company=invitation.company, role=invitation.role)
+        invitation.accepted_at = timezone.now()
+        invitation.save(update_fields=["accepted_at"])
+    return user
+
+
+def revoke_invitation(*, invitation, by):
+    _require_admin(by, invitation.company)
+    if invitation.is_pending:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+    return invitation
+
+
+def remove_member(*, membership, by):
+    """A company admin removes a colleague: the account is deactivated, their registrations stay."""
+    _require_admin(by, membership.company)
+    if membership.user_id == by.pk:
+        raise PermissionDenied(_("You cannot remove yourself."))
+    with transaction.atomic():
+        user = membership.user
+        membership.delete()
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+
+
+def update_company(*, company, by, fields):
+    _require_admin(by, company)
+    for name, value in fields.items():
+        setattr(company, name, value)
+    company.save(update_fields=list(fields))
+    return company
+
+
+def _require_admin(user, company):
+    membership = getattr(user, "membership", None)
+    if membership is None or membership.company_id != company.pk or membership.role != Role.ADMIN:
+        raise PermissionDenied(_("Only a company admin can do this."))

@@ -1,0 +1,5 @@
+def portal(request):
+    return {
+        "company": getattr(request, "company", None),
+        "membership": getattr(request, "membership", None),
+    }

@@ -1,0 +1,194 @@
+from django import forms
+from django.contrib.auth import password_validation
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from stdnum.eu import vat
+
+from .choices import Country, Source, Status
+from .errors import InvalidInput
+from .messages import format_money
+from .models import Company, User
+from .selectors import SORTABLE
+from .validation import normalize_postcode
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class CompanyFieldsMixin:
+    """Cleaning of a company's identity fields, shared by sign-up and the company page."""
+
+    def clean_customer_number(self):
+        value = "".join(self.cleaned_data["customer_number"].split()).upper()
+        if not value.isalnum():
+            raise forms.ValidationError(_("A customer number has letters and digits only."))
+        others = Company.objects.filter(customer_number=value)
+        if self.instance_pk:
+            others = others.exclude(pk=self.instance_pk)
+        if others.exists():
+            raise forms.ValidationError(
+                _("A company with this customer number is already registered. Ask its company admin to invite you.")
+            )
+        return value
+
+    def clean_vat_number(self):
+        value = vat.compact(self.cleaned_data["vat_number"])
+        if not vat.is_valid(value):
+            raise forms.ValidationError(_("This is not a valid VAT number (for example NL123456789B01 or BE0123456789)."))
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        country = cleaned.get("country")
+        if country and cleaned.get("vat_number") and not cleaned["vat_number"].startswith(country):
+            self.add_error("vat_number", _("The VAT number does not belong to the company's country."))
+        if country and cleaned.get("postcode"):
+            try:
+                cleaned["postcode"] = normalize_postcode(cleaned["postcode"], country)
+            except InvalidInput as error:
+                self.add_error("postcode", str(error))
+        return cleaned
+
+
+class SignUpForm(CompanyFieldsMixin, forms.Form):
+    instance_pk = None
+
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    email = forms.EmailField(label=_("Your email address"), help_text=_("You log in with this address."))
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    name = forms.CharField(label=_("Company name"), max_length=200)
+    customer_number = forms.CharField(
+        label=_("SMA customer number"), max_length=20,
+        help_text=_("The number SMA gave your company; also used for automatic registration from Sunny Portal."),
+    )
+    vat_number = forms.CharField(label=_("VAT number"), max_length=20)
+    country = forms.ChoiceField(label=_("Country"), choices=Country.choices)
+    street = forms.CharField(label=_("Street and number"), max_length=200)
+    postcode = forms.CharField(label=_("Postcode"), max_length=10)
+    city = forms.CharField(label=_("City"), max_length=100)
+    contact_email = forms.EmailField(
+        label=_("Contact email for status messages"),
+        help_text=_("We send requests for documents and payout notices here."),
+    )
+    accept_terms = forms.BooleanField(label=_("My company accepts the campaign terms."))
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(_("There is already an account with this email address. Log in instead."))
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("The two passwords differ."))
+        elif p1:
+            user = User(email=cleaned.get("email", ""), first_name=cleaned.get("first_name", ""),
+                        last_name=cleaned.get("last_name", ""))
+            try:
+                password_validation.validate_password(p1, user)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+    def company_fields(self):
+        keys = ("name", "customer_number", "vat_number", "country", "street", "postcode", "city", "contact_email")
+        return {key: self.cleaned_data[key] for key in keys}
+
+
+class CompanyForm(CompanyFieldsMixin, forms.ModelForm):
+    """What a company admin may change; the customer number is fixed once set (staff change it)."""
+
+    class Meta:
+        model = Company
+        fields = ["name", "vat_number", "country", "street", "postcode", "city", "contact_email", "language"]
+
+    @property
+    def instance_pk(self):
+        return self.instance.pk
+
+
+class EnrolForm(forms.Form):
+    accept_terms = forms.BooleanField(label=_("My company accepts the campaign terms."))
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("Colleague's email address"))
+
+
+class AcceptInvitationForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def __init__(self, *args, email="", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean(self):
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("The two passwords differ."))
+        elif p1:
+            try:
+                password_validation.validate_password(p1, User(email=self.email))
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class DeviceForm(forms.Form):
+    """One device. Only parses types; the rules and the cleaning live in the services."""
+
+    serial = forms.CharField(
+        label=_("Serial number"), max_length=64,
+        help_text=_("On the type label of the device, e.g. 3012345678."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "autofocus": True}),
+    )
+    product = forms.ChoiceField(label=_("Product type"))
+    installed_on = forms.DateField(label=_("Installation date"), widget=DateInput())
+    postcode = forms.CharField(label=_("Installation postcode"), max_length=10)
+    country = forms.ChoiceField(label=_("Installation country"), choices=Country.choices)
+    reference = forms.CharField(
+        label=_("Own reference (optional)"), max_length=100, required=False,
+        help_text=_("E.g. your order or customer number, to find the device back later."),
+    )
+
+    def __init__(self, *args, campaign_products=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].choices = [("", _("Choose the product type"))] + [
+            (cp.product.code, f"{cp.product.code} – {cp.product.family.name} ({format_money(cp.amount_cents)})")
+            for cp in campaign_products
+        ]
+        self.fields["installed_on"].widget.attrs["max"] = timezone.localdate().isoformat()
+
+
+class OverviewFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search serial or reference"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("All statuses"))] + Status.choices)
+    # A free value (any type designation filters); the drop-down offers the company's products.
+    product = forms.CharField(label=_("Product"), required=False, widget=forms.Select)
+    source = forms.ChoiceField(label=_("Source"), required=False, choices=[("", _("All sources"))] + Source.choices)
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[(key, key) for key in SORTABLE] + [(f"-{key}", f"-{key}") for key in SORTABLE],
+    )
+
+    def __init__(self, *args, product_codes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].widget.choices = [("", _("All products"))] + [(c, c) for c in product_codes]
+
+    def filters(self):
+        if not self.is_valid():
+            return {}
+        return {key: value for key, value in self.cleaned_data.items() if value}

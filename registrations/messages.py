@@ -1,0 +1,128 @@
+"""What installers read about a registration: its status label and the reason in plain words.
+
+Rendered at display time from the stored reason code and facts, so the same registration reads
+in Dutch, French or English depending on who looks (or on the company's language in emails).
+"""
+
+from datetime import date, timedelta
+
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from .choices import Reason, Status
+
+_ONE_SECOND = timedelta(seconds=1)
+
+
+def format_money(cents):
+    if cents is None:
+        return ""
+    return "€ " + formats.number_format(cents / 100, 2, use_l10n=True, force_grouping=True)
+
+
+def format_day(value):
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
+    elif hasattr(value, "tzinfo"):
+        value = timezone.localtime(value).date()
+    return formats.date_format(value, "DATE_FORMAT")
+
+
+def documents_due_day(registration):
+    """The last day on which documents are accepted (the deadline is the end of that day)."""
+    if not registration.documents_due_at:
+        return None
+    return (timezone.localtime(registration.documents_due_at) - _ONE_SECOND).date()
+
+
+def status_label(registration):
+    if registration.status == Status.NOT_REGISTRABLE:
+        return _(
+            "Not registrable – The product %(product)s with serial number %(serial)s is not "
+            "covered by this campaign or does not exist"
+        ) % {"product": registration.product.code, "serial": registration.serial}
+    return str(Status(registration.status).label)
+
+
+def describe(registration):
+    """The reason in plain words: which serial, which model, which date, what to do next."""
+    p = dict(registration.reason_params or {})
+    p.setdefault("serial", registration.serial)
+    p.setdefault("product", registration.product.code if registration.product_id else "")
+    p.setdefault("campaign", registration.campaign.name if registration.campaign_id else "")
+    p["amount"] = format_money(registration.amount_cents)
+    p["due"] = format_day(documents_due_day(registration))
+    p["note"] = registration.note
+    for key in ("installed_on", "period_start", "period_end", "deadline", "paid_on"):
+        if key in p:
+            p[key] = format_day(p[key])
+    if "paid_on" not in p and registration.paid_at:
+        p["paid_on"] = format_day(registration.paid_at)
+    upload = _("Upload the invoice or the commissioning protocol before the end of %(due)s.") % p
+
+    reason = registration.reason
+    if reason == Reason.ELIGIBLE:
+        return _(
+            "%(product)s with serial number %(serial)s meets the campaign conditions. "
+            "The cashback of %(amount)s will be paid in one of the next payouts."
+        ) % p
+    if reason == Reason.UNKNOWN_SERIAL:
+        return _(
+            "Serial number %(serial)s is not in SMA's list of devices. Check the serial number "
+            "on the type label for a typing error and register the device again."
+        ) % p
+    if reason == Reason.MODEL_MISMATCH:
+        return _(
+            "Serial number %(serial)s belongs to a %(known_product)s, not to a %(product)s. "
+            "If the serial number is right, register it again with product type %(known_product)s."
+        ) % p
+    if reason == Reason.PRODUCT_NOT_ELIGIBLE:
+        return _(
+            "%(product)s does not take part in %(campaign)s. Only the products listed in the "
+            "campaign are eligible for cashback."
+        ) % p
+    if reason == Reason.INSTALLED_OUTSIDE_PERIOD:
+        return _(
+            "The installation date %(installed_on)s is outside the campaign period "
+            "(%(period_start)s to %(period_end)s). If the date is wrong, register the device "
+            "again with the right date."
+        ) % p
+    if reason == Reason.REGISTRATION_CLOSED:
+        return _("Registrations for %(campaign)s closed on %(deadline)s.") % p
+    if reason == Reason.CLAIMED_BY_OTHER_COMPANY:
+        return _(
+            "Serial number %(serial)s has also been registered by another company. Show that "
+            "your company installed this device: %(upload)s"
+        ) % {**p, "upload": upload}
+    if reason == Reason.PRODUCT_CHECK:
+        return _("Registrations of %(product)s are checked with documents. %(upload)s") % {
+            **p,
+            "upload": upload,
+        }
+    if reason in (Reason.VOLUME_CHECK, Reason.AUDIT_SAMPLE):
+        return _("This registration was selected for a document check. %(upload)s") % {
+            **p,
+            "upload": upload,
+        }
+    if reason == Reason.DOCUMENTS_REQUESTED:
+        text = _("Campaign staff need more information. %(upload)s") % {**p, "upload": upload}
+        return f"{text} {registration.note}".strip()
+    if reason == Reason.DOCUMENTS_RECEIVED:
+        return _("We received your documents and are reviewing them. You do not need to do anything.")
+    if reason == Reason.APPROVED:
+        return _(
+            "Your documents were approved. The cashback of %(amount)s will be paid in one of the "
+            "next payouts."
+        ) % p
+    if reason == Reason.REJECTED:
+        return _("Rejected after review of the documents: %(note)s") % p
+    if reason == Reason.DEADLINE_EXPIRED:
+        return _(
+            "No documents were uploaded in time, so the registration could not be accepted."
+        )
+    if reason == Reason.PAID:
+        return _("The cashback of %(amount)s was paid on %(paid_on)s.") % p
+    return str(Reason(reason).label) if reason in Reason.values else ""
+

@@ -1,0 +1,344 @@
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from devices.models import Campaign, KnownDevice, ProductModel
+
+from .choices import ACCEPTED_STATUSES, Country, Reason, Role, Source, Status, SystemJob
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+    def get_by_natural_key(self, email):
+        return self.get(email__iexact=email)
+
+
+class User(AbstractUser):
+    """A person who logs in: an installer (through a Membership) or campaign staff."""
+
+    username = None
+    email = models.EmailField(_("email address"), unique=True)
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def save(self, *args, **kwargs):
+        self.email = self.email.strip().lower()
+        super().save(*args, **kwargs)
+
+    @property
+    def company(self):
+        membership = getattr(self, "membership", None)
+        return membership.company if membership else None
+
+
+class Company(models.Model):
+    name = models.CharField(_("company name"), max_length=200)
+    customer_number = models.CharField(
+        _("SMA customer number"),
+        max_length=20,
+        unique=True,
+        help_text=_("Also entered in the Sunny Portal user profiles for automatic registration."),
+    )
+    vat_number = models.CharField(_("VAT number"), max_length=20)
+    country = models.CharField(_("country"), max_length=2, choices=Country.choices)
+    street = models.CharField(_("street and number"), max_length=200)
+    postcode = models.CharField(_("postcode"), max_length=10)
+    city = models.CharField(_("city"), max_length=100)
+    contact_email = models.EmailField(
+        _("contact email"), help_text=_("Status messages and payout notices go here.")
+    )
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("installer company")
+        verbose_name_plural = _("installer companies")
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.customer_number})"
+
+    def is_enrolled_in(self, campaign):
+        return self.enrolments.filter(campaign=campaign).exists()
+
+
+class Membership(models.Model):
+    """Links a user to the one company they work for."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership", verbose_name=_("user")
+    )
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("company")
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(_("member since"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("company user")
+        verbose_name_plural = _("company users")
+
+    def __str__(self):
+        return f"{self.user} @ {self.company.name}"
+
+    @property
+    def is_admin(self):
+        return self.role == Role.ADMIN
+
+
+class Enrolment(models.Model):
+    """The company's participation in a campaign, with its acceptance of the terms."""
+
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="enrolments", verbose_name=_("company")
+    )
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("campaign")
+    )
+    terms_accepted_at = models.DateTimeField(_("terms accepted at"), default=timezone.now)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("accepted by"),
+    )
+
+    class Meta:
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        constraints = [
+            models.UniqueConstraint(fields=["company", "campaign"], name="unique_enrolment")
+        ]
+
+    def __str__(self):
+        return f"{self.company.name} – {self.campaign}"
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class Invitation(models.Model):
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("company")
+    )
+    email = models.EmailField(_("email address"))
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
+    # Only a hash is stored: the token in the emailed link is the credential.
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("invited by")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.email} → {self.company.name}"
+
+    @staticmethod
+    def new_token():
+        return secrets.token_urlsafe(32)
+
+    @staticmethod
+    def hash_token(token):
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @property
+    def is_pending(self):
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class RegistrationQuerySet(models.QuerySet):
+    def for_company(self, company):
+        """The one place that scopes registrations to an installer company.
+
+        Views, exports and downloads all start here, so another company's registration is a
+        404 everywhere. A missing company (a user without membership) sees nothing.
+        """
+        if company is None:
+            return self.none()
+        return self.filter(company=company)
+
+    def with_display_relations(self):
+        return self.select_related("product", "campaign", "known_device__product")
+
+
+class Registration(models.Model):
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, related_name="registrations", verbose_name=_("company")
+    )
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="registrations", verbose_name=_("campaign")
+    )
+    serial = models.CharField(_("serial number"), max_length=32)
+    product = models.ForeignKey(
+        ProductModel, on_delete=models.PROTECT, related_name="+", verbose_name=_("product type")
+    )
+    known_device = models.ForeignKey(
+        KnownDevice,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="registrations",
+        verbose_name=_("matched known device"),
+    )
+    installed_on = models.DateField(_("installation date"))
+    postcode = models.CharField(_("installation postcode"), max_length=10)
+    country = models.CharField(_("installation country"), max_length=2, choices=Country.choices)
+    reference = models.CharField(_("own reference"), max_length=100, blank=True)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    reason = models.CharField(_("reason"), max_length=32, choices=Reason.choices)
+    # Facts behind the reason (known model, period, ...), rendered into a message in the
+    # reader's language by registrations.messages.
+    reason_params = models.JSONField(_("reason details"), default=dict, blank=True)
+    note = models.TextField(_("note from campaign staff"), blank=True)
+    # Fixed when the rules find the product eligible; a later change of the campaign's
+    # amounts does not change it.
+    amount_cents = models.PositiveIntegerField(_("cashback (cents)"), null=True, blank=True)
+    documents_due_at = models.DateTimeField(_("documents due"), null=True, blank=True)
+
+    created_at = models.DateTimeField(_("registered at"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("registered by"),
+    )
+    status_changed_at = models.DateTimeField(_("status changed at"), default=timezone.now)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+
+    objects = RegistrationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "company", "serial"], name="unique_registration_per_company"
+            ),
+            models.UniqueConstraint(
+                fields=["serial"],
+                condition=models.Q(status__in=ACCEPTED_STATUSES),
+                name="one_accepted_registration_per_serial",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=Status.values), name="registration_status_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["serial"], name="registration_serial_idx"),
+            models.Index(fields=["company", "status"], name="registration_company_status"),
+            models.Index(fields=["company", "-created_at"], name="registration_company_created"),
+            models.Index(fields=["status", "documents_due_at"], name="registration_status_due"),
+        ]
+
+    def __str__(self):
+        return f"{self.serial} ({self.product_id and self.product})"
+
+    @property
+    def status_label(self):
+        from .messages import status_label
+
+        return status_label(self)
+
+    @property
+    def message(self):
+        from .messages import describe
+
+        return describe(self)
+
+    @property
+    def amount(self):
+        return None if self.amount_cents is None else self.amount_cents / 100
+
+
+class StatusChange(models.Model):
+    """One line of a registration's history: who or what changed it, when, from, to, why."""
+
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="history", verbose_name=_("registration")
+    )
+    from_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=Status.choices)
+    reason = models.CharField(_("reason"), max_length=32, choices=Reason.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    job = models.CharField(_("system job"), max_length=20, choices=SystemJob.choices, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status history")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["registration", "created_at"], name="statuschange_reg_time")]
+
+    def __str__(self):
+        return f"{self.from_status or '∅'} → {self.to_status}"
+
+    @property
+    def actor_label(self):
+        if self.job:
+            return self.get_job_display()
+        if self.actor_id:
+            return self.actor.get_full_name() or self.actor.email
+        return ""

@@ -1,0 +1,44 @@
+from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
+
+from ..messages import documents_due_day, format_day, format_money
+
+register = template.Library()
+
+
+@register.filter
+def money(cents):
+    return format_money(cents)
+
+
+@register.simple_tag(takes_context=True)
+def sort_link(context, key, label):
+    """A column header that sorts by `key`, and reverses when it already does."""
+    request = context["request"]
+    current = context.get("sort", "")
+    query = request.GET.copy()
+    query.pop("page", None)
+    query["sort"] = f"-{key}" if current == key else key
+    css = ""
+    if current.lstrip("-") == key:
+        css = "sorted desc" if current.startswith("-") else "sorted"
+    return format_html('<a href="?{}" class="{}">{}</a>', query.urlencode(), css, label)
+
+
+@register.simple_tag
+def deadline(registration):
+    """The last upload day and how many days are left."""
+    day = documents_due_day(registration)
+    if day is None:
+        return ""
+    left = (day - timezone.localdate()).days
+    if left < 0:
+        remaining = ""
+    elif left == 0:
+        remaining = gettext("today is the last day")
+    else:
+        remaining = ngettext("%(days)d day left", "%(days)d days left", left) % {"days": left}
+    return format_html('<span class="deadline">{}</span>{}', format_day(day),
+                       format_html(' <span class="small muted">({})</span>', remaining) if remaining else "")

@@ -1,0 +1,77 @@
+"""Two requests for the same serial at the same moment, on PostgreSQL with real transactions."""
+
+import threading
+from datetime import date
+
+import pytest
+from django.db import connection, connections
+
+from registrations.choices import Source, Status
+from registrations.errors import DuplicateRegistration
+from registrations.models import Registration
+from registrations.services import register_device
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks and concurrent transactions are tested on PostgreSQL (set DATABASE_URL)")
+
+
+def race(*calls):
+    """Run the calls in threads released at the same instant; return results or exceptions."""
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(index, call):
+        try:
+            barrier.wait()
+            results[index] = call()
+        except Exception as error:  # the test inspects what each side got
+            results[index] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results
+
+
+def registering(company, serial):
+    user = company.memberships.get().user
+    return lambda: register_device(
+        company=company, serial=serial, product_code="STP10.0-3SE-40", installed_on=date(2026, 5, 1),
+        postcode="3511 AB", country="NL", source=Source.WEB, user=user,
+    )
+
+
+def test_two_companies_at_once_end_with_exactly_one_accepted(company, other_company):
+    for n in range(1, 21):
+        serial = f"10000000{n:02d}"
+        results = race(registering(company, serial), registering(other_company, serial))
+        statuses = sorted(r.status for r in results)
+        assert statuses == [Status.ACCEPTED, Status.MORE_INFO], (serial, results)
+        assert Registration.objects.filter(serial=serial, status=Status.ACCEPTED).count() == 1
+
+
+def test_the_same_company_twice_at_once_registers_once(company):
+    for n in range(1, 11):
+        serial = f"10000000{n:02d}"
+        results = race(registering(company, serial), registering(company, serial))
+        assert sum(isinstance(r, Registration) for r in results) == 1, results
+        assert sum(isinstance(r, DuplicateRegistration) for r in results) == 1, results
+        assert Registration.objects.filter(serial=serial).count() == 1
+
+
+def test_the_same_unknown_serial_twice_at_once_registers_once(company):
+    """No row to lock: the unique constraint decides, and the loser is told it is a duplicate."""
+    for n in range(1, 11):
+        serial = f"19999999{n:02d}"
+        results = race(registering(company, serial), registering(company, serial))
+        assert sum(isinstance(r, DuplicateRegistration) for r in results) == 1, results
+        assert Registration.objects.filter(serial=serial).count() == 1
