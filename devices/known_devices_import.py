@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from cashback.errors import DomainError
@@ -76,6 +76,8 @@ def import_known_devices(path, *, batch_size=BATCH_SIZE, progress=None):
 
 def _write(batch, report):
     now = timezone.now()
+    adapt_date = connection.ops.adapt_datefield_value
+    stamp = connection.ops.adapt_datetimefield_value(now)
     with transaction.atomic():
         existing = {
             serial: (product_id, produced_on)
@@ -93,15 +95,29 @@ def _write(batch, report):
             else:
                 report.unchanged += 1
                 continue
-            changed.append(KnownDevice(serial=serial, product=product, produced_on=produced_on, imported_at=now))
+            changed.append((serial, product.pk, adapt_date(produced_on), stamp))
         if changed:
-            KnownDevice.objects.bulk_create(
-                changed,
-                update_conflicts=True,
-                unique_fields=["serial"],
-                update_fields=["product", "produced_on", "imported_at"],
-                batch_size=len(changed),
-            )
+            _upsert(changed)
+
+
+def _upsert(rows):
+    """INSERT ... ON CONFLICT (serial) DO UPDATE, the same SQL on PostgreSQL and SQLite.
+
+    Written out rather than through bulk_create(update_conflicts=True): building a million
+    model instances and compiling their SQL took two thirds of the import time.
+    """
+    meta = KnownDevice._meta
+    table = connection.ops.quote_name(meta.db_table)
+    columns = [connection.ops.quote_name(meta.get_field(name).column)
+               for name in ("serial", "product", "produced_on", "imported_at")]
+    placeholders = ",".join(["(%s,%s,%s,%s)"] * len(rows))
+    updates = ",".join(f"{column} = excluded.{column}" for column in columns[1:])
+    sql = (
+        f"INSERT INTO {table} ({','.join(columns)}) VALUES {placeholders} "
+        f"ON CONFLICT ({columns[0]}) DO UPDATE SET {updates}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value for row in rows for value in row])
 
 
 def _parse(values, columns, products):
@@ -189,7 +205,11 @@ def _date(value):
     if isinstance(value, date):
         return value
     text = _text(value)
-    for fmt in ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y"):
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        pass
+    for fmt in ("%d-%m-%Y", "%d/%m/%Y"):
         try:
             return datetime.strptime(text, fmt).date()
         except ValueError:

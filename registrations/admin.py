@@ -121,6 +121,7 @@ class RegistrationAdmin(admin.ModelAdmin):
         """Apply a service to each selected registration, after asking for a note if needed."""
         if "apply" in request.POST:
             form = NoteForm(request.POST)
+            form.fields["note"].required = note_required
             if form.is_valid():
                 note = form.cleaned_data["note"]
                 done, failed = 0, []
@@ -139,6 +140,7 @@ class RegistrationAdmin(admin.ModelAdmin):
                 return None
         else:
             form = NoteForm()
+            form.fields["note"].required = note_required
         return TemplateResponse(request, "admin/registrations/transition.html", {
             **self.admin_site.each_context(request),
             "title": title,
@@ -150,16 +152,16 @@ class RegistrationAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
         })
 
-    @admin.action(description=_("Ask for documents (audit or ask again)"))
+    @admin.action(description=_("Ask for documents (audit or ask again)"), permissions=["change"])
     def request_documents(self, request, queryset):
         return self._run(request, queryset, title=_("Ask for documents"), service=services.request_documents,
                          note_required=True)
 
-    @admin.action(description=_("Approve"))
+    @admin.action(description=_("Approve"), permissions=["change"])
     def approve(self, request, queryset):
         return self._run(request, queryset, title=_("Approve"), service=services.approve, note_required=False)
 
-    @admin.action(description=_("Reject"))
+    @admin.action(description=_("Reject"), permissions=["change"])
     def reject(self, request, queryset):
         return self._run(request, queryset, title=_("Reject"), service=services.reject, note_required=True)
 

@@ -14,6 +14,13 @@ from .choices import Reason, Status
 _ONE_SECOND = timedelta(seconds=1)
 
 
+class _Params(dict):
+    """A missing fact renders as a dash rather than breaking the page."""
+
+    def __missing__(self, key):
+        return "–"
+
+
 def format_money(cents):
     if cents is None:
         return ""
@@ -48,7 +55,7 @@ def status_label(registration):
 
 def describe(registration):
     """The reason in plain words: which serial, which model, which date, what to do next."""
-    p = dict(registration.reason_params or {})
+    p = _Params(registration.reason_params or {})
     p.setdefault("serial", registration.serial)
     p.setdefault("product", registration.product.code if registration.product_id else "")
     p.setdefault("campaign", registration.campaign.name if registration.campaign_id else "")

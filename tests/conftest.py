@@ -156,3 +156,22 @@ def register(company, installer):
         )
 
     return _register
+
+
+@pytest.fixture
+def count_queries():
+    """count_queries(callable) -> how many SQL statements the call ran."""
+    from django.db import connection
+
+    def count(call):
+        statements = []
+
+        def record(execute, sql, params, many, context):
+            statements.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(record):
+            call()
+        return len(statements)
+
+    return count

@@ -5,8 +5,6 @@ import io
 from datetime import date
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from devices.models import CampaignProduct
@@ -79,11 +77,9 @@ def test_the_overview_paginates(installer_client, company, installer, settings):
     assert "sort=serial&amp;page=2" in first.content.decode()
 
 
-def test_the_overview_query_count_does_not_grow_with_rows(installer_client, company, installer):
+def test_the_overview_query_count_does_not_grow_with_rows(installer_client, company, installer, count_queries):
     def queries():
-        with CaptureQueriesContext(connection) as ctx:
-            assert installer_client.get("/").status_code == 200
-        return len(ctx.captured_queries)
+        return count_queries(lambda: installer_client.get("/"))
 
     rows = [DeviceRow(f"10000000{n:02d}", "STP10.0-3SE-40", date(2026, 5, 1), "3511 AB", "NL") for n in range(1, 3)]
     register_devices(company=company, rows=rows, source=Source.EXCEL, user=installer)
@@ -91,7 +87,7 @@ def test_the_overview_query_count_does_not_grow_with_rows(installer_client, comp
     rows = [DeviceRow(f"{p}0000000{n:02d}", code, date(2026, 5, 1), "3511 AB", "NL")
             for p, code in [(2, "HM-20"), (4, "STP5.0-3SE-40"), (3, "STP 110-60")] for n in range(1, 40)]
     register_devices(company=company, rows=rows, source=Source.EXCEL, user=installer)
-    assert queries() == few
+    assert 5 < queries() == few
 
 
 def test_the_detail_page_shows_status_reason_and_history(installer_client, register, installer):

@@ -1,0 +1,57 @@
+"""Playwright driving Debian's Chromium (/usr/bin/chromium) against pytest-django's live_server.
+
+Skipped when Chromium is not installed, unless REQUIRE_BROWSER=1 (as in .ci/run), where a
+missing browser is an error. `playwright install` cannot download browsers here.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+# alongside it are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(f"Chromium not found at {CHROMIUM}; install Debian's chromium package")
+        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(params=["desktop", "phone"])
+def page(request, browser, live_server):
+    size = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}[request.param]
+    context = browser.new_context(viewport=size, locale="en-GB", base_url=live_server.url,
+                                  is_mobile=request.param == "phone")
+    context.set_default_timeout(15000)
+    page = context.new_page()
+    page.device = request.param
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def screenshot(page):
+    def shoot(name):
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{name}-{page.device}.png"), full_page=True)
+
+    return shoot
