@@ -33,7 +33,7 @@ test: install
 # Refresh the translation catalogues after changing user-facing text, then translate the new
 # entries in locale/*/LC_MESSAGES/django.po and compile.
 messages: install
-	$(PY) manage.py makemessages --all --no-obsolete --ignore=.venv --ignore=var
+	$(PY) manage.py makemessages -l nl -l fr --no-obsolete --ignore=.venv --ignore=var --ignore=bench --ignore=tests
 	$(PY) manage.py compilemessages --ignore=.venv
 
 clean:

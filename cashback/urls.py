@@ -1,6 +1,9 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+
+from registrations.forms import QueuedPasswordResetForm
 
 admin.site.site_header = _("Cashback portal – campaign staff")
 admin.site.site_title = _("Cashback admin")
@@ -9,6 +12,11 @@ admin.site.index_title = _("Campaign administration")
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path(
+        "password_reset/",
+        auth_views.PasswordResetView.as_view(form_class=QueuedPasswordResetForm),
+        name="password_reset",
+    ),
     path("", include("django.contrib.auth.urls")),
     path("", include("registrations.urls")),
 ]

@@ -1,4 +1,8 @@
+from functools import partial
+
 from django import forms
+from django.contrib.auth.forms import PasswordResetForm
+from django.db import transaction
 from django.contrib.auth import password_validation
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -192,3 +196,15 @@ class OverviewFilterForm(forms.Form):
         if not self.is_valid():
             return {}
         return {key: value for key, value in self.cleaned_data.items() if value}
+
+
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Sends the reset email from the worker, in the user's language, after the request."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
+                  html_email_template_name=None):
+        from .tasks import send_password_reset_email
+
+        transaction.on_commit(partial(
+            send_password_reset_email.delay, context["user"].pk, context["domain"], context["protocol"]
+        ))

@@ -1,20 +1,24 @@
 """Emails to installers, rendered in the recipient company's language (HTML and plain text)."""
 
 from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
 
-def send(*, to, subject_template, body_template, context, language):
+def send(*, to, subject_template, body_template, context, language, html=True):
     with translation.override(language):
         context = {**context, "site_url": settings.SITE_URL}
         subject = " ".join(render_to_string(subject_template, context).split())
         text = render_to_string(f"{body_template}.txt", context)
-        html = render_to_string(f"{body_template}.html", context)
+        html_body = render_to_string(f"{body_template}.html", context) if html else None
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, to)
-    message.attach_alternative(html, "text/html")
+    if html_body:
+        message.attach_alternative(html_body, "text/html")
     message.send()
 
 
@@ -30,4 +34,22 @@ def send_invitation(invitation, token):
             "accept_url": settings.SITE_URL + reverse("accept_invitation", args=[token]),
         },
         language=invitation.company.language,
+    )
+
+
+def send_password_reset(user, domain, protocol):
+    # The token is made here, in the worker: it stays valid until the password changes.
+    send(
+        to=[user.email],
+        subject_template="registration/password_reset_subject.txt",
+        body_template="registration/password_reset_email",
+        context={
+            "user": user,
+            "domain": domain,
+            "protocol": protocol,
+            "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+        language=user.language,
+        html=False,
     )

@@ -20,6 +20,7 @@ from devices.serials import check_serial_length, normalize_serial
 
 from . import validation
 from .choices import CLAIM_STATUSES, CORRECTABLE_REASONS, Reason, Status, SystemJob
+from .messages import format_day
 from .errors import (
     DuplicateRegistration,
     InvalidInput,
@@ -188,13 +189,13 @@ class _Batch:
                 if not self._may_resubmit(previous, values, decision):
                     outcomes.append(RowOutcome(row, registration=previous, error=DuplicateRegistration(
                         _("Your company already registered serial number %(serial)s on %(date)s.")
-                        % {"serial": serial, "date": _format_day(previous.created_at)},
+                        % {"serial": serial, "date": format_day(previous.created_at)},
                         registration=previous, field="serial",
                     )))
                     continue
                 registration, old_status = previous, previous.status
                 note = _("Registered again with corrected data: %(product)s, installed on %(date)s.") % {
-                    "product": product.code, "date": _format_day(values["installed_on"]),
+                    "product": product.code, "date": format_day(values["installed_on"]),
                 }
                 resubmitted.append(registration)
             else:
@@ -298,12 +299,6 @@ _DECIDED_FIELDS = [
     "reference", "status", "reason", "reason_params", "amount_cents", "note",
     "status_changed_at", "documents_due_at",
 ]
-
-
-def _format_day(value):
-    from .messages import format_day
-
-    return format_day(value)
 
 
 # Status transitions after the first decision -------------------------------------------

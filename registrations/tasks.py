@@ -6,7 +6,7 @@ from smtplib import SMTPException
 from celery import shared_task
 
 from . import notifications, services
-from .models import Invitation
+from .models import Invitation, User
 
 log = logging.getLogger(__name__)
 
@@ -34,3 +34,10 @@ def expire_document_deadlines():
     expired = services.expire_overdue_registrations()
     log.info("Document deadline job: %d registration(s) expired", expired)
     return expired
+
+
+@shared_task(**EMAIL_RETRY)
+def send_password_reset_email(user_id, domain, protocol):
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is not None:
+        notifications.send_password_reset(user, domain, protocol)

@@ -16,6 +16,17 @@ PASSWORD = "correct-horse-battery"
 TODAY = date(2026, 6, 15)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_task_queue(tmp_path_factory):
+    """Tasks of the tests never land in the development queue under var/ (a running
+    `make run` worker would take them)."""
+    if celery_app.conf.broker_url.startswith("filesystem"):
+        folder = str(tmp_path_factory.mktemp("broker"))
+        celery_app.conf.broker_transport_options = {
+            "data_folder_in": folder, "data_folder_out": folder, "store_processed": False,
+        }
+
+
 @pytest.fixture(autouse=True)
 def _test_environment(settings, tmp_path, time_machine):
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -93,15 +93,29 @@ def test_a_wrong_password_is_refused(client, installer):
     assert "_auth_user_id" not in client.session
 
 
-def test_password_reset_by_email(client, installer):
-    client.post("/password_reset/", {"email": installer.email})
+def test_password_reset_by_email_in_the_users_language(client, installer, django_capture_on_commit_callbacks):
+    installer.language = "fr"
+    installer.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/password_reset/", {"email": installer.email})
+    assert response.status_code == 302
     [message] = mail.outbox
+    assert message.to == [installer.email]
+    assert "mot de passe" in message.subject
     link = re.search(r"http://testserver(/reset/\S+/)", message.body).group(1)
     response = client.get(link, follow=True)
     form_url = response.redirect_chain[-1][0]
     response = client.post(form_url, {"new_password1": "another-long-pass-9", "new_password2": "another-long-pass-9"})
     assert response.status_code == 302
     assert client.login(username=installer.email, password="another-long-pass-9")
+
+
+def test_password_reset_for_an_unknown_address_sends_nothing_and_says_the_same(client, db,
+                                                                              django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/password_reset/", {"email": "nobody@example.com"})
+    assert response.status_code == 302 and response.url == "/password_reset/done/"
+    assert not mail.outbox
 
 
 def test_pages_need_a_login(client, db):

@@ -12,13 +12,7 @@ from registrations import companies
 
 
 @pytest.fixture
-def real_worker(settings, tmp_path):
-    if celery_app.conf.broker_url.startswith("filesystem"):
-        folder = str(tmp_path / "broker")
-        celery_app.conf.broker_transport_options = {
-            "data_folder_in": folder, "data_folder_out": folder, "store_processed": False,
-        }
-        (tmp_path / "broker").mkdir()
+def real_worker():
     celery_app.conf.task_always_eager = False
     with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
         yield worker

@@ -1,0 +1,120 @@
+"""Dutch by default, French and English on request; the brief's status labels word for word."""
+
+import ast
+import gettext
+import re
+from pathlib import Path
+
+import pytest
+from django.test import Client
+from django.utils import translation
+
+from registrations.choices import Reason, Status
+from registrations.messages import describe
+
+LOCALE = Path(__file__).resolve().parent.parent / "locale"
+
+BRIEF_LABELS = {
+    Status.ACCEPTED: "Registratie geslaagd, nog niet betaald",
+    Status.MORE_INFO: "Meer informatie nodig – Upload gegevens",
+    Status.PAID: "Geregistreerd – Betaling verricht",
+}
+
+
+def test_the_brief_labels_are_shown_word_for_word_in_dutch():
+    with translation.override("nl"):
+        for status, label in BRIEF_LABELS.items():
+            assert str(status.label) == label
+        assert str(Status.IN_REVIEW.label) == "Documenten ontvangen – In behandeling"
+
+
+def test_the_not_registrable_label_names_product_and_serial(register):
+    registration = register(serial="1999999999")
+    with translation.override("nl"):
+        assert registration.status_label == (
+            "Niet registreerbaar – Het product STP10.0-3SE-40 met serienummer 1999999999 "
+            "valt niet onder deze actie of bestaat niet"
+        )
+
+
+def test_dutch_is_the_default_language(installer, register):
+    register()
+    client = Client()  # no Accept-Language header
+    client.force_login(installer)
+    page = client.get("/").content.decode()
+    assert '<html lang="nl">' in page
+    assert "Registratie geslaagd, nog niet betaald" in page
+    assert "Statusoverzicht" in page
+
+
+def test_accept_language_and_the_language_switch(installer):
+    client = Client(HTTP_ACCEPT_LANGUAGE="fr")
+    client.force_login(installer)
+    assert '<html lang="fr">' in client.get("/").content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert '<html lang="en">' in client.get("/").content.decode()
+    client.post("/i18n/setlang/", {"language": "nl", "next": "/"})
+    assert '<html lang="nl">' in client.get("/").content.decode()
+
+
+@pytest.mark.parametrize("language", ["nl", "fr", "en"])
+def test_every_reason_has_a_complete_message_in_every_language(register, language):
+    registration = register()
+    registration.note = "Factuur ontbreekt"
+    registration.reason_params.update(known_product="STP5.0-3SE-40", installed_on="2025-12-01",
+                                      period_start="2026-01-01", period_end="2026-12-31", deadline="2027-01-31")
+    for reason in Reason:
+        registration.reason = reason
+        with translation.override(language):
+            message = describe(registration)
+        assert message and "%(" not in message and "–" != message, (language, reason)
+
+
+@pytest.mark.parametrize("language", ["nl", "fr"])
+def test_the_catalogues_are_complete(language):
+    """Every text has a translation and none is marked fuzzy (make messages, then translate)."""
+    text = (LOCALE / language / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8")
+    entries = text.split("\n\n")[1:]  # the first entry is the header
+    untranslated, fuzzy = [], []
+    for entry in entries:
+        if "msgid" not in entry or entry.lstrip().startswith("#~"):
+            continue
+        msgid = re.search(r'^msgid "(.*)"', entry, re.M).group(1)
+        if "#, fuzzy" in entry or re.search(r"^#,.*fuzzy", entry, re.M):
+            fuzzy.append(msgid)
+        for match in re.finditer(r'^msgstr(?:\[\d\])? "(.*)"\n?((?:".*"\n?)*)', entry, re.M):
+            if not match.group(1) and not match.group(2).strip():
+                untranslated.append(msgid)
+    assert not untranslated, untranslated
+    assert not fuzzy, fuzzy
+    mo = LOCALE / language / "LC_MESSAGES" / "django.mo"
+    assert mo.exists() and mo.stat().st_size > 1000
+
+
+def po_entries(path):
+    """(msgctxt, msgid, msgstr) of the singular entries of a .po file."""
+    entries, current, key = [], {}, None
+    for line in path.read_text(encoding="utf-8").splitlines() + [""]:
+        if not line.strip():
+            if "msgid" in current and "msgid_plural" not in current:
+                entries.append((current.get("msgctxt"), current["msgid"], current.get("msgstr", "")))
+            current, key = {}, None
+        elif line.startswith("#"):
+            continue
+        elif line.startswith('"'):
+            current[key] += ast.literal_eval(line)
+        else:
+            key, _, value = line.partition(" ")
+            current[key] = ast.literal_eval(value)
+    return [entry for entry in entries if entry[1]]
+
+
+@pytest.mark.parametrize("language", ["nl", "fr"])
+def test_the_compiled_catalogues_match_the_sources(language):
+    """The committed .mo files were compiled from the current .po files."""
+    folder = LOCALE / language / "LC_MESSAGES"
+    with (folder / "django.mo").open("rb") as handle:
+        catalog = gettext.GNUTranslations(handle)._catalog
+    stale = [msgid for ctxt, msgid, msgstr in po_entries(folder / "django.po")
+             if catalog.get(f"{ctxt}\x04{msgid}" if ctxt else msgid) != msgstr]
+    assert not stale, f"run `make messages` (compilemessages): {stale[:5]}"
