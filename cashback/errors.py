@@ -7,13 +7,17 @@ class DomainError(Exception):
 
     code = "error"
 
-    def __init__(self, message, *, code=None, field=None, **params):
-        super().__init__(str(message))
-        self.message = message
+    def __init__(self, message="", *, code=None, field=None, **params):
+        super().__init__()
+        self._message = message
         if code:
             self.code = code
         self.field = field
         self.params = params
+
+    @property
+    def message(self):
+        return self._message
 
     def __str__(self):
         return str(self.message)

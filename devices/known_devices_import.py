@@ -46,7 +46,7 @@ def import_known_devices(path, *, batch_size=BATCH_SIZE, progress=None):
     if header is None:
         raise ImportFileError(f"{path.name} is empty")
     columns = _columns(header)
-    products = {p.code.replace(" ", "").upper(): p for p in ProductModel.objects.select_related("family")}
+    products = ProductModel.by_lookup_key()
     report = ImportReport()
     seen = set()
     batch = {}
@@ -123,7 +123,7 @@ def _upsert(rows):
 def _parse(values, columns, products):
     """(serial, product, produced_on) or the problem as text."""
     code = _text(_get(values, columns["product_code"]))
-    product = products.get(code.replace(" ", "").upper())
+    product = products.get(ProductModel.lookup_key(code))
     if product is None:
         return f"unknown product code {code!r}" if code else "product_code is empty"
     try:

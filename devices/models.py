@@ -1,4 +1,5 @@
 import hashlib
+import re
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
@@ -6,6 +7,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+_WHITESPACE = re.compile(r"\s+")
 
 
 class ProductFamily(models.Model):
@@ -45,6 +48,15 @@ class ProductModel(models.Model):
 
     def __str__(self):
         return self.code
+
+    @staticmethod
+    def lookup_key(code):
+        """Type designations compare without case and spaces: 'stp 110-60' is 'STP 110-60'."""
+        return _WHITESPACE.sub("", str(code or "")).upper()
+
+    @classmethod
+    def by_lookup_key(cls):
+        return {cls.lookup_key(p.code): p for p in cls.objects.select_related("family")}
 
 
 class KnownDevice(models.Model):

@@ -19,6 +19,8 @@ def normalize_serial(raw):
 
     Raises InvalidSerial when what is left is not a digit string.
     """
+    if type(raw) is str and raw.isascii() and raw.isdigit():
+        return raw  # the common case, without the regular expressions
     text = _PREFIX.sub("", str(raw or "").strip())
     serial = _SPACES.sub("", text)
     if not serial:

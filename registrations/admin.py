@@ -171,7 +171,7 @@ class StatusChangeAdmin(admin.ModelAdmin):
     list_display = ["registration", "from_status", "to_status", "reason", "actor", "job", "created_at"]
     list_filter = ["to_status", "reason", "job"]
     search_fields = ["=registration__serial"]
-    list_select_related = ["registration", "actor"]
+    list_select_related = ["registration__product", "actor"]
     show_full_result_count = False
 
     def has_add_permission(self, request):

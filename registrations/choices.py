@@ -42,16 +42,14 @@ class Reason(models.TextChoices):
     DEADLINE_EXPIRED = "deadline_expired", _("Document deadline expired")
     PAID = "paid", pgettext_lazy("reason", "Cashback paid")
     DUPLICATE = "duplicate", _("Already registered by your company")
+    CORRECTED = "corrected", _("Registered again with corrected data")
 
 
-# Not-registrable reasons an installer can fix by registering the serial again with
-# corrected data (the earlier attempt is then decided anew instead of refused as a duplicate).
-CORRECTABLE_REASONS = (
-    Reason.UNKNOWN_SERIAL,
-    Reason.MODEL_MISMATCH,
-    Reason.PRODUCT_NOT_ELIGIBLE,
-    Reason.INSTALLED_OUTSIDE_PERIOD,
-)
+# Not-registrable reasons an installer can fix by registering the same serial again: the
+# model that goes with the serial, or a serial the maker has added to its list since. The
+# earlier attempt is then decided anew (with a history row) instead of refused as a duplicate.
+# A date outside the period is not among them: that one goes through the campaign team.
+CORRECTABLE_REASONS = (Reason.UNKNOWN_SERIAL, Reason.MODEL_MISMATCH)
 
 
 class Source(models.TextChoices):

@@ -4,12 +4,12 @@ from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .choices import Role
-from .errors import InvalidInput, PermissionDenied
+from .errors import InvalidInput, NotAllowed
 from .models import Company, Enrolment, Invitation, Membership, User
 
 
@@ -38,9 +38,8 @@ def invite_colleague(*, company, email, invited_by, role=Role.MEMBER):
     """Email a colleague a link to join the company; a newer invitation replaces a pending one."""
     _require_admin(invited_by, company)
     email = email.strip().lower()
-    if User.objects.filter(email__iexact=email).exists():
+    if _account_in_use(email):
         raise InvalidInput(_("%(email)s already has an account on this portal.") % {"email": email}, field="email")
-    token = Invitation.new_token()
     now = timezone.now()
     with transaction.atomic():
         company.invitations.pending().filter(email__iexact=email).update(revoked_at=now)
@@ -48,28 +47,26 @@ def invite_colleague(*, company, email, invited_by, role=Role.MEMBER):
             company=company,
             email=email,
             role=role,
-            token_hash=Invitation.hash_token(token),
             invited_by=invited_by,
             created_at=now,
             expires_at=now + timedelta(days=settings.INVITATION_VALID_DAYS),
         )
         from .tasks import send_invitation_email
 
-        transaction.on_commit(partial(send_invitation_email.delay, invitation.pk, token))
+        transaction.on_commit(partial(send_invitation_email.delay, invitation.pk))
     return invitation
 
 
 def find_invitation(token):
     """The pending invitation for a token from an emailed link, or None."""
-    return (
-        Invitation.objects.pending()
-        .select_related("company")
-        .filter(token_hash=Invitation.hash_token(token or ""))
-        .first()
-    )
+    pk = Invitation.pk_from_token(token or "", max_age=timedelta(days=settings.INVITATION_VALID_DAYS))
+    if pk is None:
+        return None
+    return Invitation.objects.pending().select_related("company").filter(pk=pk).first()
 
 
 def accept_invitation(*, token, first_name, last_name, password, language):
+    """Create the colleague's account, or reactivate it when a company admin removed it before."""
     with transaction.atomic():
         invitation = find_invitation(token)
         if invitation is None:
@@ -77,16 +74,30 @@ def accept_invitation(*, token, first_name, last_name, password, language):
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if not invitation.is_pending:
             raise InvalidInput(_("This invitation link has expired or was already used."))
-        if User.objects.filter(email__iexact=invitation.email).exists():
+        if _account_in_use(invitation.email):
             raise InvalidInput(_("%(email)s already has an account on this portal.") % {"email": invitation.email})
-        user = User.objects.create_user(
-            email=invitation.email, password=password, first_name=first_name, last_name=last_name,
-            language=language,
-        )
+        user = User.objects.filter(email__iexact=invitation.email).first() or User(email=invitation.email)
+        user.first_name, user.last_name, user.language, user.is_active = first_name, last_name, language, True
+        user.set_password(password)
+        user.save()
         Membership.objects.create(user=user, company=invitation.company, role=invitation.role)
         invitation.accepted_at = timezone.now()
         invitation.save(update_fields=["accepted_at"])
     return user
+
+
+def _account_in_use(email):
+    """An active account, or one that still belongs to a company. A removed colleague's
+    deactivated account can be invited again, by any company."""
+    return User.objects.filter(email__iexact=email).filter(
+        models.Q(is_active=True) | models.Q(membership__isnull=False)
+    ).exists()
+
+
+def queue_password_reset(user):
+    from .tasks import send_password_reset_email
+
+    transaction.on_commit(partial(send_password_reset_email.delay, user.pk))
 
 
 def revoke_invitation(*, invitation, by):
@@ -101,7 +112,7 @@ def remove_member(*, membership, by):
     """A company admin removes a colleague: the account is deactivated, their registrations stay."""
     _require_admin(by, membership.company)
     if membership.user_id == by.pk:
-        raise PermissionDenied(_("You cannot remove yourself."))
+        raise NotAllowed(_("You cannot remove yourself."))
     with transaction.atomic():
         user = membership.user
         membership.delete()
@@ -120,4 +131,4 @@ def update_company(*, company, by, fields):
 def _require_admin(user, company):
     membership = getattr(user, "membership", None)
     if membership is None or membership.company_id != company.pk or membership.role != Role.ADMIN:
-        raise PermissionDenied(_("Only a company admin can do this."))
+        raise NotAllowed(_("Only a company admin can do this."))

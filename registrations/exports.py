@@ -2,16 +2,18 @@
 
 import csv
 import tempfile
+from decimal import Decimal
 
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from .messages import documents_due_day
+from .choices import Status
+from .wording import documents_due_day
 
-# OWASP CSV injection: a cell that starts with one of these is run as a formula by
+# OWASP CSV injection: a CSV cell that starts with one of these is run as a formula by
 # spreadsheet programs. Prefixing a quote makes it plain text.
 _FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -20,6 +22,20 @@ def safe_cell(value):
     if isinstance(value, str) and value.startswith(_FORMULA_TRIGGERS):
         return "'" + value
     return value
+
+
+def text_safe_cell(sheet, value, number_format=None):
+    """A write-only cell in which text stays text: openpyxl would store "=..." as a formula.
+
+    In XLSX a string cell is never evaluated, so the text is kept as it is (no quote prefix,
+    which Excel would show).
+    """
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    if number_format:
+        cell.number_format = number_format
+    return cell
 
 
 def headers():
@@ -32,6 +48,7 @@ def headers():
 
 def rows(queryset):
     for reg in queryset.iterator(chunk_size=2000):
+        refused = reg.status == Status.NOT_REGISTRABLE
         yield [
             reg.serial,
             reg.product.code,
@@ -42,7 +59,7 @@ def rows(queryset):
             reg.get_source_display(),
             reg.status_label,
             reg.message,
-            reg.amount,
+            None if refused else reg.amount,
             documents_due_day(reg),
             timezone.localtime(reg.created_at).replace(tzinfo=None, microsecond=0),
         ]
@@ -66,8 +83,9 @@ def _csv_value(value):
         return ""
     if hasattr(value, "isoformat"):
         return value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
-    if isinstance(value, float):
-        return f"{value:.2f}"
+    if isinstance(value, Decimal):
+        # In the reader's convention (a decimal comma in nl and fr), so Excel reads a number.
+        return formats.number_format(value, 2, use_l10n=True)
     return safe_cell(str(value))
 
 
@@ -79,21 +97,13 @@ def xlsx_file(queryset):
     for column, width in zip("ABCDEFGHIJKL", (16, 18, 14, 10, 8, 18, 14, 40, 60, 14, 14, 18)):
         sheet.column_dimensions[column].width = width
     bold = Font(bold=True)
-    header = []
-    for title in headers():
-        cell = WriteOnlyCell(sheet, value=title)
+    header = [text_safe_cell(sheet, title) for title in headers()]
+    for cell in header:
         cell.font = bold
-        header.append(cell)
     sheet.append(header)
-    formats = {0: "@", 2: "dd-mm-yyyy", 9: "#,##0.00", 10: "dd-mm-yyyy", 11: "dd-mm-yyyy hh:mm"}
+    number_formats = {0: "@", 2: "dd-mm-yyyy", 9: "#,##0.00", 10: "dd-mm-yyyy", 11: "dd-mm-yyyy hh:mm"}
     for row in rows(queryset):
-        cells = []
-        for index, value in enumerate(row):
-            cell = WriteOnlyCell(sheet, value=safe_cell(value))
-            if index in formats:
-                cell.number_format = formats[index]
-            cells.append(cell)
-        sheet.append(cells)
+        sheet.append([text_safe_cell(sheet, value, number_formats.get(index)) for index, value in enumerate(row)])
     handle = tempfile.TemporaryFile()
     workbook.save(handle)
     handle.seek(0)

@@ -1,16 +1,14 @@
-from functools import partial
-
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm
-from django.db import transaction
 from django.contrib.auth import password_validation
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from stdnum.eu import vat
 
+from . import companies
 from .choices import Country, Source, Status
 from .errors import InvalidInput
-from .messages import format_money
+from .wording import format_money
 from .models import Company, User
 from .selectors import SORTABLE
 from .validation import normalize_postcode
@@ -23,21 +21,24 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+class NewPasswordMixin:
+    """Two password fields that must match and pass Django's password validators."""
+
+    def clean(self):
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("The two passwords differ."))
+        elif p1:
+            try:
+                password_validation.validate_password(p1, self.password_user())
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
 class CompanyFieldsMixin:
     """Cleaning of a company's identity fields, shared by sign-up and the company page."""
-
-    def clean_customer_number(self):
-        value = "".join(self.cleaned_data["customer_number"].split()).upper()
-        if not value.isalnum():
-            raise forms.ValidationError(_("A customer number has letters and digits only."))
-        others = Company.objects.filter(customer_number=value)
-        if self.instance_pk:
-            others = others.exclude(pk=self.instance_pk)
-        if others.exists():
-            raise forms.ValidationError(
-                _("A company with this customer number is already registered. Ask its company admin to invite you.")
-            )
-        return value
 
     def clean_vat_number(self):
         value = vat.compact(self.cleaned_data["vat_number"])
@@ -58,9 +59,7 @@ class CompanyFieldsMixin:
         return cleaned
 
 
-class SignUpForm(CompanyFieldsMixin, forms.Form):
-    instance_pk = None
-
+class SignUpForm(NewPasswordMixin, CompanyFieldsMixin, forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=150)
     last_name = forms.CharField(label=_("Last name"), max_length=150)
     email = forms.EmailField(label=_("Your email address"), help_text=_("You log in with this address."))
@@ -89,19 +88,20 @@ class SignUpForm(CompanyFieldsMixin, forms.Form):
             raise forms.ValidationError(_("There is already an account with this email address. Log in instead."))
         return email
 
-    def clean(self):
-        cleaned = super().clean()
-        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
-        if p1 and p2 and p1 != p2:
-            self.add_error("password2", _("The two passwords differ."))
-        elif p1:
-            user = User(email=cleaned.get("email", ""), first_name=cleaned.get("first_name", ""),
-                        last_name=cleaned.get("last_name", ""))
-            try:
-                password_validation.validate_password(p1, user)
-            except forms.ValidationError as error:
-                self.add_error("password1", error)
-        return cleaned
+    def clean_customer_number(self):
+        value = "".join(self.cleaned_data["customer_number"].split()).upper()
+        if not value.isalnum():
+            raise forms.ValidationError(_("A customer number has letters and digits only."))
+        if Company.objects.filter(customer_number=value).exists():
+            raise forms.ValidationError(
+                _("A company with this customer number is already registered. Ask its company admin to invite you.")
+            )
+        return value
+
+    def password_user(self):
+        data = self.cleaned_data
+        return User(email=data.get("email", ""), first_name=data.get("first_name", ""),
+                    last_name=data.get("last_name", ""))
 
     def company_fields(self):
         keys = ("name", "customer_number", "vat_number", "country", "street", "postcode", "city", "contact_email")
@@ -115,10 +115,6 @@ class CompanyForm(CompanyFieldsMixin, forms.ModelForm):
         model = Company
         fields = ["name", "vat_number", "country", "street", "postcode", "city", "contact_email", "language"]
 
-    @property
-    def instance_pk(self):
-        return self.instance.pk
-
 
 class EnrolForm(forms.Form):
     accept_terms = forms.BooleanField(label=_("My company accepts the campaign terms."))
@@ -128,7 +124,7 @@ class InviteForm(forms.Form):
     email = forms.EmailField(label=_("Colleague's email address"))
 
 
-class AcceptInvitationForm(forms.Form):
+class AcceptInvitationForm(NewPasswordMixin, forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=150)
     last_name = forms.CharField(label=_("Last name"), max_length=150)
     password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
@@ -138,17 +134,8 @@ class AcceptInvitationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.email = email
 
-    def clean(self):
-        cleaned = super().clean()
-        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
-        if p1 and p2 and p1 != p2:
-            self.add_error("password2", _("The two passwords differ."))
-        elif p1:
-            try:
-                password_validation.validate_password(p1, User(email=self.email))
-            except forms.ValidationError as error:
-                self.add_error("password1", error)
-        return cleaned
+    def password_user(self):
+        return User(email=self.email, first_name=self.cleaned_data.get("first_name", ""))
 
 
 class DeviceForm(forms.Form):
@@ -193,18 +180,16 @@ class OverviewFilterForm(forms.Form):
         self.fields["product"].widget.choices = [("", _("All products"))] + [(c, c) for c in product_codes]
 
     def filters(self):
-        if not self.is_valid():
+        """The valid filters; an invalid one (a stale link, a typo) is left out, not the rest."""
+        if not self.is_bound:
             return {}
+        self.is_valid()
         return {key: value for key, value in self.cleaned_data.items() if value}
 
 
 class QueuedPasswordResetForm(PasswordResetForm):
-    """Sends the reset email from the worker, in the user's language, after the request."""
+    """Django's form, but the email goes out from the worker, in the user's language."""
 
     def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
                   html_email_template_name=None):
-        from .tasks import send_password_reset_email
-
-        transaction.on_commit(partial(
-            send_password_reset_email.delay, context["user"].pk, context["domain"], context["protocol"]
-        ))
+        companies.queue_password_reset(context["user"])

@@ -1,8 +1,8 @@
-import hashlib
-import secrets
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core import signing
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -163,8 +163,6 @@ class Invitation(models.Model):
     )
     email = models.EmailField(_("email address"))
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
-    # Only a hash is stored: the token in the emailed link is the credential.
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("invited by")
     )
@@ -183,13 +181,20 @@ class Invitation(models.Model):
     def __str__(self):
         return f"{self.email} → {self.company.name}"
 
-    @staticmethod
-    def new_token():
-        return secrets.token_urlsafe(32)
+    # The emailed link carries the invitation's id signed with SECRET_KEY (and a timestamp):
+    # nothing secret is stored, and the email task needs only the id.
+    _SALT = "registrations.invitation"
 
-    @staticmethod
-    def hash_token(token):
-        return hashlib.sha256(token.encode()).hexdigest()
+    @property
+    def token(self):
+        return signing.dumps(self.pk, salt=self._SALT)
+
+    @classmethod
+    def pk_from_token(cls, token, max_age):
+        try:
+            return signing.loads(token, salt=cls._SALT, max_age=max_age)
+        except signing.BadSignature:
+            return None
 
     @property
     def is_pending(self):
@@ -212,15 +217,19 @@ class RegistrationQuerySet(models.QuerySet):
 
 
 class Registration(models.Model):
+    # Every index costs on each of the 100,000 rows of a large upload: the foreign keys get
+    # none of their own where the composite indexes below cover them or nobody looks up by them.
     company = models.ForeignKey(
-        Company, on_delete=models.PROTECT, related_name="registrations", verbose_name=_("company")
+        Company, on_delete=models.PROTECT, related_name="registrations", verbose_name=_("company"),
+        db_index=False,
     )
     campaign = models.ForeignKey(
-        Campaign, on_delete=models.PROTECT, related_name="registrations", verbose_name=_("campaign")
+        Campaign, on_delete=models.PROTECT, related_name="registrations", verbose_name=_("campaign"),
+        db_index=False,
     )
     serial = models.CharField(_("serial number"), max_length=32)
     product = models.ForeignKey(
-        ProductModel, on_delete=models.PROTECT, related_name="+", verbose_name=_("product type")
+        ProductModel, on_delete=models.PROTECT, related_name="+", verbose_name=_("product type"), db_index=False
     )
     known_device = models.ForeignKey(
         KnownDevice,
@@ -229,6 +238,10 @@ class Registration(models.Model):
         blank=True,
         related_name="registrations",
         verbose_name=_("matched known device"),
+        db_index=False,
+        # A pointer into the maker's list kept for display; not checked by the database, which
+        # would cost a lookup per row of a large upload (on_delete still applies, in Django).
+        db_constraint=False,
     )
     installed_on = models.DateField(_("installation date"))
     postcode = models.CharField(_("installation postcode"), max_length=10)
@@ -239,7 +252,7 @@ class Registration(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices)
     reason = models.CharField(_("reason"), max_length=32, choices=Reason.choices)
     # Facts behind the reason (known model, period, ...), rendered into a message in the
-    # reader's language by registrations.messages.
+    # reader's language by registrations.wording.
     reason_params = models.JSONField(_("reason details"), default=dict, blank=True)
     note = models.TextField(_("note from campaign staff"), blank=True)
     # Fixed when the rules find the product eligible; a later change of the campaign's
@@ -255,6 +268,8 @@ class Registration(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("registered by"),
+        db_index=False,
+        db_constraint=False,  # audit pointer, as StatusChange.actor
     )
     status_changed_at = models.DateTimeField(_("status changed at"), default=timezone.now)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
@@ -280,9 +295,10 @@ class Registration(models.Model):
         ]
         indexes = [
             models.Index(fields=["serial"], name="registration_serial_idx"),
-            models.Index(fields=["company", "status"], name="registration_company_status"),
             models.Index(fields=["company", "-created_at"], name="registration_company_created"),
-            models.Index(fields=["status", "documents_due_at"], name="registration_status_due"),
+            models.Index(
+                fields=["documents_due_at"], condition=models.Q(status=Status.MORE_INFO), name="registration_due"
+            ),
         ]
 
     def __str__(self):
@@ -290,26 +306,27 @@ class Registration(models.Model):
 
     @property
     def status_label(self):
-        from .messages import status_label
+        from .wording import status_label
 
         return status_label(self)
 
     @property
     def message(self):
-        from .messages import describe
+        from .wording import describe
 
         return describe(self)
 
     @property
     def amount(self):
-        return None if self.amount_cents is None else self.amount_cents / 100
+        return None if self.amount_cents is None else Decimal(self.amount_cents) / 100
 
 
 class StatusChange(models.Model):
     """One line of a registration's history: who or what changed it, when, from, to, why."""
 
     registration = models.ForeignKey(
-        Registration, on_delete=models.CASCADE, related_name="history", verbose_name=_("registration")
+        Registration, on_delete=models.CASCADE, related_name="history", verbose_name=_("registration"),
+        db_index=False,  # the (registration, created_at) index serves
     )
     from_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=Status.choices)
@@ -321,6 +338,10 @@ class StatusChange(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("changed by"),
+        db_index=False,
+        # Who did it: kept by Django (SET_NULL when a user is deleted, which the portal never
+        # does: it deactivates), not checked per row by the database.
+        db_constraint=False,
     )
     job = models.CharField(_("system job"), max_length=20, choices=SystemJob.choices, blank=True)
     note = models.TextField(_("note"), blank=True)
@@ -337,8 +358,11 @@ class StatusChange(models.Model):
 
     @property
     def actor_label(self):
+        """Who, as installers see it: staff are "the campaign team", not a person's email."""
         if self.job:
             return self.get_job_display()
         if self.actor_id:
+            if self.actor.is_staff:
+                return _("SMA campaign team")
             return self.actor.get_full_name() or self.actor.email
         return ""

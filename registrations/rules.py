@@ -12,7 +12,7 @@ from datetime import date
 from .choices import Reason, Status
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Facts:
     serial: str
     product: object  # devices.ProductModel claimed by the installer
@@ -26,7 +26,7 @@ class Facts:
     company_volume: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Decision:
     status: Status
     reason: Reason
@@ -47,7 +47,7 @@ def decide(facts: Facts) -> Decision:
 
     if facts.known_product is None:
         return refuse(Reason.UNKNOWN_SERIAL)
-    if facts.known_product.pk != facts.product.pk:
+    if facts.known_product is not facts.product and facts.known_product.pk != facts.product.pk:
         return refuse(Reason.MODEL_MISMATCH, known_product=facts.known_product.code)
     if facts.campaign_product is None:
         return refuse(Reason.PRODUCT_NOT_ELIGIBLE)

@@ -74,5 +74,18 @@ def filter_registrations(company, *, q="", status="", product="", source="", sor
     return qs.order_by(f"{direction}{field}", f"{direction}id")
 
 
+def suggested_product(registration):
+    """For a serial registered as the wrong model: the right model, if it takes part in the
+    registration's campaign (then the installer can register it again as that one)."""
+    from .choices import Reason
+
+    if registration.reason != Reason.MODEL_MISMATCH or registration.known_device is None:
+        return None
+    product = registration.known_device.product
+    if not CampaignProduct.objects.filter(campaign=registration.campaign_id, product=product).exists():
+        return None
+    return product
+
+
 def registration_for_company(company, pk):
     return Registration.objects.for_company(company).with_display_relations().get(pk=pk)

@@ -9,18 +9,18 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cashback.bulk import insert_rows
 from cashback.errors import DomainError
 from devices.models import Campaign, CampaignProduct, KnownDevice, ProductModel
 from devices.serials import check_serial_length, normalize_serial
 
 from . import validation
 from .choices import CLAIM_STATUSES, CORRECTABLE_REASONS, Reason, Status, SystemJob
-from .messages import format_day
 from .errors import (
     DuplicateRegistration,
     InvalidInput,
@@ -29,12 +29,8 @@ from .errors import (
     SerialAlreadyAccepted,
     UnknownProduct,
 )
-from .models import Registration, StatusChange
-from .rules import Facts, decide
-
-# Rows are looked up in chunks so that a 50,000-row upload stays within the parameter limits
-# of every database (SQLite allows 32,766 per statement).
-CHUNK_SIZE = 2000
+from .models import Company, Registration, StatusChange
+from .rules import Decision, Facts, decide
 
 
 @dataclass
@@ -49,16 +45,53 @@ class DeviceRow:
     reference: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
+class CleanRow:
+    serial: str
+    product: ProductModel
+    installed_on: date
+    postcode: str
+    country: str
+    reference: str
+
+
+@dataclass(slots=True)
 class RowOutcome:
+    """What became of one row: an error (nothing written for it) or a decision.
+
+    Light on purpose: an upload holds 100,000 of them. `registration` loads (or, for a dry
+    run, builds) the model object when a caller wants one.
+    """
+
     row: DeviceRow
-    registration: Registration | None = None
     error: DomainError | None = None
+    clean: CleanRow | None = None
+    decision: Decision | None = None
+    campaign: Campaign | None = None
+    documents_due_at: datetime | None = None
+    registration_id: int | None = None
+    known_device_id: int | None = None
     resubmitted: bool = False
+    _registration: Registration | None = None
 
     @property
     def ok(self):
         return self.error is None
+
+    @property
+    def registration(self):
+        if self._registration is None and self.decision is not None:
+            if self.registration_id is not None:
+                self._registration = Registration.objects.with_display_relations().get(pk=self.registration_id)
+            else:
+                self._registration = Registration(
+                    campaign=self.campaign, serial=self.clean.serial, product=self.clean.product,
+                    installed_on=self.clean.installed_on, postcode=self.clean.postcode, country=self.clean.country,
+                    reference=self.clean.reference, status=self.decision.status, reason=self.decision.reason,
+                    reason_params=self.decision.params, amount_cents=self.decision.amount_cents,
+                    documents_due_at=self.documents_due_at,
+                )
+        return self._registration
 
 
 def documents_deadline(now, days):
@@ -83,147 +116,194 @@ def register_device(
     return outcome.registration
 
 
-def register_devices(*, company, rows, source, user=None, job="", dry_run=False):
-    """Decide and (unless dry_run) save many rows with a constant number of queries per chunk.
+def register_devices(*, company, rows, source, user=None, job="", dry_run=False, progress=None):
+    """Decide and (unless dry_run) save many rows, all in one transaction.
 
     Returns one RowOutcome per row, in order. Row-level problems (bad values, duplicates)
     are reported in the outcome and do not stop the other rows. With dry_run nothing is
-    written and the returned registrations are unsaved: that is the preview of an upload.
+    written: that is the preview of an upload. The number of SQL queries does not depend on
+    the number of rows on PostgreSQL; `progress(done, total)` is called as rows are decided.
     """
     campaigns = list(
-        Campaign.objects.filter(enrolments__company=company, is_active=True).order_by(
-            "-installation_starts_on"
-        )
+        Campaign.objects.filter(enrolments__company=company, is_active=True).order_by("-installation_starts_on")
     )
     if not campaigns:
         raise NotEnrolled(_("Your company is not enrolled in the campaign yet."))
-    outcomes = []
-    for start in range(0, len(rows), CHUNK_SIZE):
-        chunk = rows[start : start + CHUNK_SIZE]
-        if dry_run:
-            outcomes += _Batch(company, campaigns, source, user, job, dry_run=True).run(chunk)
-            continue
-        # One retry: a concurrent request may have inserted the same serial between our read
-        # and our write; the second pass sees it and decides accordingly.
-        for attempt in (1, 2):
-            try:
-                with transaction.atomic():
-                    outcomes += _Batch(company, campaigns, source, user, job).run(chunk)
-                break
-            except IntegrityError:
-                if attempt == 2:
-                    raise
-    return outcomes
+    if dry_run:
+        return _Registrar(company, campaigns, source, user, job, dry_run=True).run(rows, progress)
+    # One retry: a concurrent request may have inserted the same serial between our read and
+    # our write; the second pass sees it and decides accordingly.
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic():
+                return _Registrar(company, campaigns, source, user, job).run(rows, progress)
+        except IntegrityError:
+            if attempt == 2:
+                raise
 
 
-class _Batch:
-    """Gathers the facts for a chunk of rows in a few queries, decides each row, saves."""
+_REGISTRATION_FIELDS = (
+    "company_id", "campaign_id", "serial", "product_id", "known_device_id", "installed_on", "postcode",
+    "country", "reference", "source", "status", "reason", "reason_params", "note", "amount_cents",
+    "documents_due_at", "created_at", "created_by_id", "status_changed_at",
+)
+_HISTORY_FIELDS = ("registration_id", "from_status", "to_status", "reason", "actor_id", "job", "note", "created_at")
+# What the facts queries load of an existing registration of the same serial.
+_EXISTING = ("id", "company_id", "status", "reason", "product_id", "installed_on", "created_at")
+_PROGRESS_EVERY = 5000
+
+
+class _Registrar:
+    """Gathers the facts for the rows in a few queries, decides each row and writes them.
+
+    One instance serves all chunks of a call, so duplicates and volume counts carry over from
+    chunk to chunk. PostgreSQL takes all rows in one chunk; SQLite in chunks that stay within
+    its limit of parameters per statement.
+    """
+
+    max_chunk = None  # rows per chunk when set (tests use it to exercise chunking)
 
     def __init__(self, company, campaigns, source, user, job, dry_run=False):
         self.company = company
         self.campaigns = campaigns
         self.source = source
-        self.user = user if user and user.is_authenticated else None
+        self.user_id = user.pk if user is not None and user.is_authenticated else None
         self.job = job
         self.dry_run = dry_run
         self.now = timezone.now()
         self.today = timezone.localdate(self.now)
-
-    def run(self, rows):
-        products = {
-            validation.product_key(p.code): p for p in ProductModel.objects.select_related("family")
+        self.products = ProductModel.by_lookup_key()
+        self.products_by_id = {p.pk: p for p in self.products.values()}
+        self.campaign_products = {
+            (cp.campaign_id, cp.product_id): cp for cp in CampaignProduct.objects.filter(campaign__in=campaigns)
         }
-        cleaned = [self._clean(row, products) for row in rows]
-        serials = sorted({c["serial"] for c in cleaned if "serial" in c})
+        self.seen = set()
+        self.volume = self._volumes()
+        # Caches of repeated work: an upload has thousands of rows with the same few values.
+        self._campaign_for, self._due, self._product_for, self._country_for = {}, {}, {}, {}
+        self.company_pk = company.pk
 
-        known = KnownDevice.objects.filter(serial__in=serials).select_related("product")
+    def run(self, rows, progress=None):
+        size = self.max_chunk or (len(rows) if connection.vendor == "postgresql" else 2000)
+        outcomes = []
+        for start in range(0, len(rows), size or 1):
+            outcomes += self._chunk(rows[start : start + size], start, len(rows), progress)
+        if progress:
+            progress(len(rows), len(rows))
+        return outcomes
+
+    def _chunk(self, rows, offset, total, progress):
+        cleaned = [self._clean(row) for row in rows]
+        # A set, not a list: Django walks lists value by value when it builds a lookup.
+        serials = {c.serial for c in cleaned if isinstance(c, CleanRow)}
+
+        known = KnownDevice.objects.filter(serial__any=serials)
         if not self.dry_run:
             # Lock the maker's rows of these serials: two requests for the same serial are
             # decided one after the other, so only one of them can be accepted.
             known = known.select_for_update(of=("self",)).order_by("serial")
-        known = {k.serial: k for k in known}
+        known = {serial: (pk, product_id) for serial, pk, product_id in known.values_list("serial", "pk", "product_id")}
 
         existing = defaultdict(list)
-        for reg in Registration.objects.filter(serial__in=serials).order_by("id"):
-            existing[reg.serial].append(reg)
+        for values in Registration.objects.filter(serial__any=serials).order_by("id").values_list("serial", *_EXISTING):
+            existing[values[0]].append(dict(zip(_EXISTING, values[1:])))
 
-        campaign_products = {
-            (cp.campaign_id, cp.product_id): cp
-            for cp in CampaignProduct.objects.filter(campaign__in=self.campaigns)
-        }
-        volume = self._volumes()
-
-        outcomes, new, resubmitted, changes = [], [], [], []
-        seen = set()
-        for row, values in zip(rows, cleaned):
-            if "error" in values:
-                outcomes.append(RowOutcome(row, error=values["error"]))
+        outcomes, new, resubmitted = [], [], []
+        for index, (row, clean) in enumerate(zip(rows, cleaned)):
+            if progress and (offset + index) % _PROGRESS_EVERY == 0:
+                progress(offset + index, total)
+            if isinstance(clean, DomainError):
+                outcomes.append(RowOutcome(row, error=clean))
                 continue
-            serial, product = values["serial"], values["product"]
-            if serial in seen:
-                outcomes.append(RowOutcome(row, error=DuplicateRegistration(
-                    _("Serial number %(serial)s appears more than once in this list.") % {"serial": serial},
-                    code="duplicate_in_batch", field="serial",
-                )))
-                continue
-            seen.add(serial)
-
-            campaign = self._pick_campaign(product, values["installed_on"], campaign_products)
-            own = [r for r in existing[serial] if r.company_id == self.company.pk]
-            others = [r for r in existing[serial] if r.company_id != self.company.pk]
-            known_device = known.get(serial)
-            decision = decide(Facts(
-                serial=serial,
-                product=product,
-                known_product=known_device.product if known_device else None,
-                campaign=campaign,
-                campaign_product=campaign_products.get((campaign.pk, product.pk)),
-                installed_on=values["installed_on"],
-                registered_on=self.today,
-                claimed_by_other_company=any(r.status in CLAIM_STATUSES for r in others),
-                company_volume=volume[campaign.pk],
-            ))
-
-            if own:
-                previous = own[0]
-                if not self._may_resubmit(previous, values, decision):
-                    outcomes.append(RowOutcome(row, registration=previous, error=DuplicateRegistration(
-                        _("Your company already registered serial number %(serial)s on %(date)s.")
-                        % {"serial": serial, "date": format_day(previous.created_at)},
-                        registration=previous, field="serial",
-                    )))
-                    continue
-                registration, old_status = previous, previous.status
-                note = _("Registered again with corrected data: %(product)s, installed on %(date)s.") % {
-                    "product": product.code, "date": format_day(values["installed_on"]),
-                }
-                resubmitted.append(registration)
-            else:
-                registration, old_status, note = Registration(
-                    company=self.company, created_by=self.user, created_at=self.now, source=self.source,
-                ), "", ""
-                new.append(registration)
-
-            self._apply(registration, values, campaign, known_device, decision)
-            if decision.status != Status.NOT_REGISTRABLE:
-                volume[campaign.pk] += 1
-            changes.append(StatusChange(
-                registration=registration, from_status=old_status, to_status=decision.status,
-                reason=decision.reason, actor=self.user, job=self.job, note=note, created_at=self.now,
-            ))
-            outcomes.append(RowOutcome(row, registration=registration, resubmitted=bool(own)))
-
+            outcomes.append(self._decide(row, clean, known, existing[clean.serial], new, resubmitted))
         if not self.dry_run:
-            Registration.objects.bulk_create(new, batch_size=500)
-            Registration.objects.bulk_update(resubmitted, _DECIDED_FIELDS, batch_size=500)
-            for change in changes:
-                change.registration_id = change.registration.pk
-            StatusChange.objects.bulk_create(changes, batch_size=500)
+            self._write(new, resubmitted)
         return outcomes
 
-    def _clean(self, row, products):
+    def _decide(self, row, clean, known, existing, new, resubmitted):
+        serial, product = clean.serial, clean.product
+        if serial in self.seen:
+            return RowOutcome(row, error=DuplicateRegistration(serial=serial, in_batch=True))
+        self.seen.add(serial)
+        campaign = self._pick_campaign(product, clean.installed_on)
+        known_device = known.get(serial)
+        own = [r for r in existing if r["company_id"] == self.company_pk] if existing else ()
+        decision = decide(Facts(
+            serial=serial,
+            product=product,
+            known_product=self.products_by_id[known_device[1]] if known_device else None,
+            campaign=campaign,
+            campaign_product=self.campaign_products.get((campaign.id, product.id)),
+            installed_on=clean.installed_on,
+            registered_on=self.today,
+            claimed_by_other_company=bool(existing) and any(
+                r["status"] in CLAIM_STATUSES for r in existing if r["company_id"] != self.company_pk
+            ),
+            company_volume=self.volume[campaign.pk],
+        ))
+        if own and not self._may_resubmit(own[0], clean, decision):
+            previous = own[0]
+            return RowOutcome(row, clean=clean, error=DuplicateRegistration(
+                serial=serial, registered_at=previous["created_at"], registration_id=previous["id"],
+            ))
+        if decision.status != Status.NOT_REGISTRABLE:
+            self.volume[campaign.pk] += 1
+        outcome = RowOutcome(
+            row, clean=clean, decision=decision, campaign=campaign, resubmitted=bool(own),
+            known_device_id=known_device[0] if known_device else None,
+            documents_due_at=self._due_at(campaign) if decision.needs_documents else None,
+        )
+        if own:
+            outcome.registration_id = own[0]["id"]
+            resubmitted.append((outcome, own[0]["status"]))
+        else:
+            new.append(outcome)
+        return outcome
+
+    def _write(self, new, resubmitted):
+        ids = insert_rows(Registration, _REGISTRATION_FIELDS, [self._columns(o) for o in new], return_ids=True)
+        for outcome, pk in zip(new, ids):
+            outcome.registration_id = pk
+        if resubmitted:
+            self._resubmit(resubmitted)
+        history = [
+            (o.registration_id, "", o.decision.status, o.decision.reason, self.user_id, self.job, "", self.now)
+            for o in new
+        ] + [
+            (o.registration_id, old_status, o.decision.status, Reason.CORRECTED, self.user_id, self.job, "", self.now)
+            for o, old_status in resubmitted
+        ]
+        insert_rows(StatusChange, _HISTORY_FIELDS, history)
+
+    def _columns(self, outcome):
+        clean, decision = outcome.clean, outcome.decision
+        return (
+            self.company.pk, outcome.campaign.pk, clean.serial, clean.product.pk, outcome.known_device_id,
+            clean.installed_on, clean.postcode, clean.country, clean.reference, self.source, decision.status,
+            decision.reason, decision.params, "", decision.amount_cents, outcome.documents_due_at, self.now,
+            self.user_id, self.now,
+        )
+
+    def _resubmit(self, resubmitted):
+        registrations = Registration.objects.in_bulk([o.registration_id for o, _old in resubmitted])
+        for outcome, _old in resubmitted:
+            registration = registrations[outcome.registration_id]
+            for name, value in zip(_REGISTRATION_FIELDS, self._columns(outcome)):
+                if name not in ("company_id", "created_at", "created_by_id", "source"):
+                    setattr(registration, name, value)
+        Registration.objects.bulk_update(
+            registrations.values(),
+            [name.removesuffix("_id") for name in _REGISTRATION_FIELDS
+             if name not in ("company_id", "created_at", "created_by_id", "source")],
+        )
+
+    def _clean(self, row):
         try:
-            product = products.get(validation.product_key(row.product_code))
+            product = self._product_for.get(row.product_code)
+            if product is None:
+                product = self._product_for[row.product_code] = self.products.get(
+                    ProductModel.lookup_key(row.product_code)
+                )
             if product is None:
                 raise UnknownProduct(
                     _("Product type “%(code)s” is unknown. Choose one of the campaign's product types.")
@@ -231,22 +311,28 @@ class _Batch:
                     field="product",
                 )
             serial = normalize_serial(row.serial)
-            check_serial_length(serial, product.family)
-            country = validation.normalize_country(row.country)
-            return {
-                "serial": serial,
-                "product": product,
-                "installed_on": validation.check_installation_date(row.installed_on, self.today),
-                "country": country,
-                "postcode": validation.normalize_postcode(row.postcode, country),
-                "reference": validation.clean_reference(row.reference),
-            }
+            if len(serial) != product.family.serial_length:
+                check_serial_length(serial, product.family)
+            country = self._country_for.get(row.country) or validation.normalize_country(row.country)
+            self._country_for[row.country] = country
+            return CleanRow(
+                serial,
+                product,
+                validation.check_installation_date(row.installed_on, self.today),
+                validation.normalize_postcode(row.postcode, country),
+                country,
+                validation.clean_reference(row.reference),
+            )
         except DomainError as error:
-            return {"error": error}
+            return error
 
     def _volumes(self):
-        counted = [c for c in self.campaigns if c.volume_check_threshold is not None]
         volume = defaultdict(int)
+        counted = [c for c in self.campaigns if c.volume_check_threshold is not None]
+        if counted and not self.dry_run:
+            # One company's batches are decided one after the other, so two at once cannot
+            # both stay under the threshold.
+            list(Company.objects.select_for_update().filter(pk=self.company.pk).values_list("pk"))
         for campaign in counted:
             volume[campaign.pk] = (
                 Registration.objects.filter(
@@ -257,48 +343,28 @@ class _Batch:
             )
         return volume
 
-    def _pick_campaign(self, product, installed_on, campaign_products):
+    def _pick_campaign(self, product, installed_on):
         """The enrolled campaign this installation belongs to (newest first on overlap)."""
-        in_period = [c for c in self.campaigns if c.installed_in_period(installed_on)]
-        eligible = [c for c in in_period if (c.pk, product.pk) in campaign_products]
-        return (eligible or in_period or self.campaigns)[0]
+        key = (product.pk, installed_on)
+        if key not in self._campaign_for:
+            in_period = [c for c in self.campaigns if c.installed_in_period(installed_on)]
+            eligible = [c for c in in_period if (c.pk, product.pk) in self.campaign_products]
+            self._campaign_for[key] = (eligible or in_period or self.campaigns)[0]
+        return self._campaign_for[key]
+
+    def _due_at(self, campaign):
+        if campaign.pk not in self._due:
+            self._due[campaign.pk] = documents_deadline(self.now, campaign.document_deadline_days)
+        return self._due[campaign.pk]
 
     @staticmethod
-    def _may_resubmit(previous, values, decision):
+    def _may_resubmit(previous, clean, decision):
         """A refused registration with a fixable reason is decided anew when something changed."""
-        if previous.status != Status.NOT_REGISTRABLE or previous.reason not in CORRECTABLE_REASONS:
+        if previous["status"] != Status.NOT_REGISTRABLE or previous["reason"] not in CORRECTABLE_REASONS:
             return False
-        same_input = (
-            previous.product_id == values["product"].pk and previous.installed_on == values["installed_on"]
-        )
-        same_outcome = (previous.status, previous.reason) == (decision.status, decision.reason)
+        same_input = previous["product_id"] == clean.product.pk and previous["installed_on"] == clean.installed_on
+        same_outcome = (previous["status"], previous["reason"]) == (decision.status, decision.reason)
         return not (same_input and same_outcome)
-
-    def _apply(self, registration, values, campaign, known_device, decision):
-        registration.campaign = campaign
-        registration.serial = values["serial"]
-        registration.product = values["product"]
-        registration.known_device = known_device
-        registration.installed_on = values["installed_on"]
-        registration.postcode = values["postcode"]
-        registration.country = values["country"]
-        registration.reference = values["reference"]
-        registration.status = decision.status
-        registration.reason = decision.reason
-        registration.reason_params = decision.params
-        registration.amount_cents = decision.amount_cents
-        registration.note = ""
-        registration.status_changed_at = self.now
-        registration.documents_due_at = (
-            documents_deadline(self.now, campaign.document_deadline_days) if decision.needs_documents else None
-        )
-
-
-_DECIDED_FIELDS = [
-    "campaign", "serial", "product", "known_device", "installed_on", "postcode", "country",
-    "reference", "status", "reason", "reason_params", "amount_cents", "note",
-    "status_changed_at", "documents_due_at",
-]
 
 
 # Status transitions after the first decision -------------------------------------------
@@ -376,8 +442,10 @@ def mark_documents_received(registration, *, actor):
 
 
 def approve(registration, *, actor, note=""):
-    if registration.amount_cents is None:
-        raise InvalidTransition(_("This registration has no cashback amount and cannot be approved."))
+    def has_amount(current):
+        if current.amount_cents is None:
+            raise InvalidTransition(_("This registration has no cashback amount and cannot be approved."))
+
     return _transition(
         registration,
         allowed_from=(Status.MORE_INFO, Status.IN_REVIEW),
@@ -385,6 +453,7 @@ def approve(registration, *, actor, note=""):
         reason=Reason.APPROVED,
         actor=actor,
         note=(note or "").strip(),
+        guard=has_amount,
         documents_due_at=None,
     )
 
@@ -398,6 +467,7 @@ def reject(registration, *, actor, note):
         actor=actor,
         note=_require_note(note),
         documents_due_at=None,
+        amount_cents=None,
     )
 
 
@@ -416,6 +486,7 @@ def expire_document_deadline(registration, *, now=None):
         job=SystemJob.DEADLINE_JOB,
         now=now,
         guard=deadline_passed,
+        amount_cents=None,
     )
 
 

@@ -21,12 +21,12 @@ EMAIL_RETRY = {
 
 
 @shared_task(**EMAIL_RETRY)
-def send_invitation_email(invitation_id, token):
+def send_invitation_email(invitation_id):
     invitation = Invitation.objects.select_related("company", "invited_by").filter(pk=invitation_id).first()
     if invitation is None or not invitation.is_pending:
         log.info("Invitation %s is no longer pending; not sending", invitation_id)
         return
-    notifications.send_invitation(invitation, token)
+    notifications.send_invitation(invitation)
 
 
 @shared_task
@@ -37,7 +37,7 @@ def expire_document_deadlines():
 
 
 @shared_task(**EMAIL_RETRY)
-def send_password_reset_email(user_id, domain, protocol):
+def send_password_reset_email(user_id):
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is not None:
-        notifications.send_password_reset(user, domain, protocol)
+        notifications.send_password_reset(user)

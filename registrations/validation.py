@@ -33,8 +33,11 @@ def normalize_country(raw):
     return country
 
 
+_WHITESPACE = re.compile(r"\s+")
+
+
 def normalize_postcode(raw, country):
-    value = re.sub(r"\s+", " ", str(raw or "").strip().upper())
+    value = _WHITESPACE.sub(" ", str(raw or "").strip().upper())
     match = _POSTCODE_PATTERNS[Country(country)].match(value)
     if not match:
         examples = {Country.NL: "1234 AB", Country.BE: "1000", Country.LU: "1234"}
@@ -44,11 +47,6 @@ def normalize_postcode(raw, country):
             field="postcode",
         )
     return " ".join(match.groups())
-
-
-def product_key(code):
-    """Type designations are compared without case and spaces: 'stp 110-60' is 'STP 110-60'."""
-    return re.sub(r"\s+", "", str(code or "")).upper()
 
 
 def check_installation_date(installed_on, today=None):

@@ -83,8 +83,11 @@ def export(request, fmt):
 def register(request):
     campaign = selectors.current_campaign(request.company)
     if campaign is None:
-        messages.info(request, _("Enrol your company in the campaign before you register devices."))
-        return redirect("enrol")
+        if selectors.campaign_to_enrol(request.company):
+            messages.info(request, _("Enrol your company in the campaign before you register devices."))
+            return redirect("enrol")
+        messages.info(request, _("Registration is closed: there is no open campaign to register devices in."))
+        return redirect("overview")
     products = selectors.eligible_products(campaign)
     last = None
     if request.method == "POST":
@@ -119,7 +122,9 @@ def register(request):
             if last:
                 initial.update(installed_on=last.installed_on, postcode=last.postcode, country=last.country)
         form = DeviceForm(initial=initial, campaign_products=products)
-    return render(request, "portal/register.html", {"form": form, "last": last, "campaign": campaign})
+    return render(request, "portal/register.html", {
+        "form": form, "last": last, "campaign": campaign, "fix_product": last and selectors.suggested_product(last),
+    })
 
 
 @company_required
@@ -131,6 +136,7 @@ def registration_detail(request, pk):
     history = registration.history.select_related("actor")
     return render(request, "portal/registration_detail.html", {
         "registration": registration, "history": history, "Status": Status,
+        "fix_product": selectors.suggested_product(registration),
     })
 
 

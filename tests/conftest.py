@@ -23,7 +23,7 @@ def _private_task_queue(tmp_path_factory):
     if celery_app.conf.broker_url.startswith("filesystem"):
         folder = str(tmp_path_factory.mktemp("broker"))
         celery_app.conf.broker_transport_options = {
-            "data_folder_in": folder, "data_folder_out": folder, "store_processed": False,
+            "data_folder_in": folder, "data_folder_out": folder, "control_folder": folder, "store_processed": False,
         }
 
 

@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import translation
 
 from registrations.choices import Reason, Status
-from registrations.messages import describe
+from registrations.wording import describe
 
 LOCALE = Path(__file__).resolve().parent.parent / "locale"
 

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
+from django.test import Client
 
 from registrations.choices import Role
 from registrations.models import Invitation, Membership, User
@@ -40,8 +41,16 @@ def test_an_admin_invites_a_colleague_by_email_in_the_company_language(installer
     assert "Zonnewerk B.V." in message.subject
     html = message.alternatives[0][0]
     assert accept_link() in html
-    invitation = Invitation.objects.get()
-    assert invitation.token_hash not in message.body  # only the token travels, the hash stays
+    assert message.subject == "Sluit u aan bij Zonnewerk B.V. op het SMA Cashback-portaal"
+
+
+def test_a_forged_or_altered_link_is_refused(installer_client, invite):
+    invite(installer_client)
+    link = accept_link()
+    anonymous = Client(HTTP_ACCEPT_LANGUAGE="en")
+    assert anonymous.get(link).status_code == 200
+    assert anonymous.get(link[:-3] + "xx/").status_code == 404
+    assert anonymous.get("/invitation/1/").status_code == 404
 
 
 def test_the_colleague_accepts_and_sees_the_same_devices(client, installer_client, company, register, invite):
@@ -61,14 +70,17 @@ def test_the_colleague_accepts_and_sees_the_same_devices(client, installer_clien
     assert client.get(link).status_code == 404  # used once
 
 
-def test_an_expired_or_revoked_invitation_cannot_be_used(client, installer_client, time_machine, invite):
+def test_an_expired_or_revoked_invitation_cannot_be_used(installer_client, time_machine, invite):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     invite(installer_client)
     link = accept_link()
+    assert client.get(link).status_code == 200
     time_machine.move_to(datetime(2026, 6, 23, 12, tzinfo=AMS))
     assert client.get(link).status_code == 404
     time_machine.move_to(datetime(2026, 6, 15, 12, tzinfo=AMS))
     invite(installer_client, "second@zonnewerk.example")
     second = accept_link()
+    assert client.get(second).status_code == 200
     installer_client.post(f"/company/invitations/{Invitation.objects.get(email='second@zonnewerk.example').pk}/revoke/")
     assert client.get(second).status_code == 404
 
@@ -78,7 +90,9 @@ def test_a_new_invitation_replaces_the_pending_one(installer_client, invite):
     first = accept_link()
     invite(installer_client)
     assert Invitation.objects.pending().count() == 1
-    assert installer_client.get(first).status_code in (302, 404)
+    anonymous = Client(HTTP_ACCEPT_LANGUAGE="en")
+    assert anonymous.get(first).status_code == 404
+    assert anonymous.get(accept_link()).status_code == 200
 
 
 def test_a_colleague_cannot_invite_or_remove(client, company, installer, invite):
@@ -106,12 +120,26 @@ def test_an_admin_removes_a_colleague_who_then_cannot_log_in(installer_client, c
     assert not Membership.objects.filter(pk=membership.pk).exists()
 
 
+def test_a_removed_colleague_can_be_invited_again(installer_client, company, invite):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    colleague = User.objects.create_user(email="joris@zonnewerk.example", password=PASSWORD)
+    membership = Membership.objects.create(user=colleague, company=company)
+    installer_client.post(f"/company/members/{membership.pk}/remove/")
+    invite(installer_client, "joris@zonnewerk.example")
+    response = client.post(accept_link(), {
+        "first_name": "Joris", "last_name": "Bakker", "password1": "a-new-long-password", "password2": "a-new-long-password",
+    })
+    assert response.status_code == 302
+    colleague.refresh_from_db()
+    assert colleague.is_active and colleague.membership.company == company
+    assert User.objects.filter(email="joris@zonnewerk.example").count() == 1
+
+
 def test_an_admin_cannot_touch_another_companys_people(installer_client, other_company):
     membership = other_company.memberships.get()
     assert installer_client.post(f"/company/members/{membership.pk}/remove/").status_code == 404
     invitation = Invitation.objects.create(
-        company=other_company, email="x@soleil.example", token_hash="x" * 64,
-        expires_at=datetime(2026, 7, 1, tzinfo=AMS),
+        company=other_company, email="x@soleil.example", expires_at=datetime(2026, 7, 1, tzinfo=AMS),
     )
     assert installer_client.post(f"/company/invitations/{invitation.pk}/revoke/").status_code == 404
 

@@ -119,6 +119,8 @@ def test_the_csv_export_follows_the_filter_and_escapes_formulas(installer_client
     register(serial="1000000001", reference="=HYPERLINK(\"http://evil\")")
     register(serial="1000000002", reference="+31 6 1234")
     register(serial="1999999999", reference="@SUM(A1)")
+    everything = b"".join(installer_client.get("/registrations/export.csv").streaming_content).decode()
+    assert ";'@SUM(A1);" in everything
     response = installer_client.get("/registrations/export.csv?status=accepted&sort=serial")
     assert response["Content-Type"].startswith("text/csv")
     body = b"".join(response.streaming_content).decode("utf-8")
@@ -128,6 +130,18 @@ def test_the_csv_export_follows_the_filter_and_escapes_formulas(installer_client
     assert [row[0] for row in rows[1:]] == ["1000000001", "1000000002"]
     assert rows[1][5] == "'=HYPERLINK(\"http://evil\")"
     assert rows[2][5] == "'+31 6 1234"
+    assert rows[1][9] == "200.00"  # English client; Dutch gets "200,00" (below)
+
+
+def test_the_csv_export_writes_amounts_the_readers_way_and_none_for_refusals(client, installer, register):
+    register()
+    register(serial="1999999999")
+    client.force_login(installer)
+    body = b"".join(client.get("/registrations/export.csv?sort=serial", HTTP_ACCEPT_LANGUAGE="nl")
+                    .streaming_content).decode("utf-8")
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff")), delimiter=";"))
+    assert rows[1][9] == "200,00"
+    assert rows[2][9] == ""
 
 
 @pytest.mark.parametrize("value", ["=1+1", "+1", "-1", "@A1", "\tx", "\rx"])
@@ -138,17 +152,20 @@ def test_every_formula_trigger_is_escaped(value):
     assert safe_cell("ok=1") == "ok=1"
 
 
-def test_the_xlsx_export_keeps_serials_as_text(installer_client, register, known):
+def test_the_xlsx_export_keeps_serials_and_formulas_as_text(installer_client, register, known):
     known("0000000042")
     register(serial="0000000042", reference="-5")
-    response = installer_client.get("/registrations/export.xlsx")
+    register(serial="1000000001", reference="=1+1")
+    response = installer_client.get("/registrations/export.xlsx?sort=serial")
     assert response["Content-Disposition"].startswith("attachment")
     workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     sheet = workbook.active
     assert sheet["A2"].value == "0000000042"
     assert sheet["A2"].number_format == "@"
-    assert sheet["F2"].value == "'-5"
+    assert sheet["F2"].value == "-5"
     assert sheet["F2"].data_type == "s"
+    assert sheet["F3"].value == "=1+1"
+    assert sheet["F3"].data_type == "s"  # text, not a formula
     assert sheet["H2"].value == "Registration successful, not yet paid"
 
 

@@ -178,7 +178,29 @@ def test_a_corrected_registration_is_decided_again_with_history(register):
     assert (fixed.status, fixed.amount_cents) == (Status.ACCEPTED, 10000)
     changes = list(fixed.history.values_list("from_status", "to_status"))
     assert changes == [("", Status.NOT_REGISTRABLE), (Status.NOT_REGISTRABLE, Status.ACCEPTED)]
-    assert "corrected" in fixed.history.last().note
+    assert fixed.history.last().reason == Reason.CORRECTED
+
+
+def test_a_date_outside_the_period_cannot_be_corrected_by_registering_again(register):
+    register(installed_on=date(2025, 12, 20))
+    with pytest.raises(DuplicateRegistration):
+        register(installed_on=date(2026, 5, 1))
+    assert Registration.objects.get().reason == Reason.INSTALLED_OUTSIDE_PERIOD
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_chunks_carry_duplicates_and_volume_over(company, installer, campaign, monkeypatch, dry_run):
+    """The preview (dry run) and the real run decide the same, however the rows are chunked."""
+    from registrations import services
+
+    monkeypatch.setattr(services._Registrar, "max_chunk", 2)
+    campaign.volume_check_threshold = 2
+    campaign.save()
+    rows = [DeviceRow(serial, "STP10.0-3SE-40", date(2026, 5, 1), "3511 AB", "NL")
+            for serial in ["1000000001", "1000000002", "1000000003", "1000000001", "1000000004"]]
+    outcomes = register_devices(company=company, rows=rows, source=Source.EXCEL, user=installer, dry_run=dry_run)
+    described = [o.error.code if o.error else o.decision.status for o in outcomes]
+    assert described == [Status.ACCEPTED, Status.ACCEPTED, Status.MORE_INFO, "duplicate_in_batch", Status.MORE_INFO]
 
 
 def test_registering_the_same_wrong_data_again_is_a_duplicate(register):

@@ -3,7 +3,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 
-from ..messages import documents_due_day, format_day, format_money
+from ..wording import documents_due_day, format_day, format_money
 
 register = template.Library()
 

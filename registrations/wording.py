@@ -5,6 +5,7 @@ in Dutch, French or English depending on who looks (or on the company's language
 """
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -24,7 +25,7 @@ class _Params(dict):
 def format_money(cents):
     if cents is None:
         return ""
-    return "€ " + formats.number_format(cents / 100, 2, use_l10n=True, force_grouping=True)
+    return "€ " + formats.number_format(Decimal(cents) / 100, 2, use_l10n=True, force_grouping=True)
 
 
 def format_day(value):
@@ -37,39 +38,62 @@ def format_day(value):
     return formats.date_format(value, "DATE_FORMAT")
 
 
-def documents_due_day(registration):
+def due_day(due_at):
     """The last day on which documents are accepted (the deadline is the end of that day)."""
-    if not registration.documents_due_at:
+    if not due_at:
         return None
-    return (timezone.localtime(registration.documents_due_at) - _ONE_SECOND).date()
+    return (timezone.localtime(due_at) - _ONE_SECOND).date()
 
 
-def status_label(registration):
-    if registration.status == Status.NOT_REGISTRABLE:
+def documents_due_day(registration):
+    return due_day(registration.documents_due_at)
+
+
+def status_text(status, product_code, serial):
+    if status == Status.NOT_REGISTRABLE:
         return _(
             "Not registrable – The product %(product)s with serial number %(serial)s is not "
             "covered by this campaign or does not exist"
-        ) % {"product": registration.product.code, "serial": registration.serial}
-    return str(Status(registration.status).label)
+        ) % {"product": product_code, "serial": serial}
+    return str(Status(status).label)
+
+
+def status_label(registration):
+    return status_text(registration.status, registration.product.code, registration.serial)
 
 
 def describe(registration):
     """The reason in plain words: which serial, which model, which date, what to do next."""
-    p = _Params(registration.reason_params or {})
-    p.setdefault("serial", registration.serial)
-    p.setdefault("product", registration.product.code if registration.product_id else "")
-    p.setdefault("campaign", registration.campaign.name if registration.campaign_id else "")
-    p["amount"] = format_money(registration.amount_cents)
-    p["due"] = format_day(documents_due_day(registration))
-    p["note"] = registration.note
+    return describe_reason(
+        registration.reason,
+        registration.reason_params,
+        serial=registration.serial,
+        product_code=registration.product.code if registration.product_id else "",
+        campaign_name=registration.campaign.name if registration.campaign_id else "",
+        amount_cents=registration.amount_cents,
+        due_at=registration.documents_due_at,
+        note=registration.note,
+        paid_at=registration.paid_at,
+    )
+
+
+def describe_reason(reason, params, *, serial, product_code, campaign_name="", amount_cents=None, due_at=None,
+                    note="", paid_at=None):
+    """describe() for callers without a Registration object (an upload's thousands of rows)."""
+    p = _Params(params or {})
+    p.setdefault("serial", serial)
+    p.setdefault("product", product_code)
+    p.setdefault("campaign", campaign_name)
+    p["amount"] = format_money(amount_cents)
+    p["due"] = format_day(due_day(due_at))
+    p["note"] = note
     for key in ("installed_on", "period_start", "period_end", "deadline", "paid_on"):
         if key in p:
             p[key] = format_day(p[key])
-    if "paid_on" not in p and registration.paid_at:
-        p["paid_on"] = format_day(registration.paid_at)
+    if "paid_on" not in p and paid_at:
+        p["paid_on"] = format_day(paid_at)
     upload = _("Upload the invoice or the commissioning protocol before the end of %(due)s.") % p
 
-    reason = registration.reason
     if reason == Reason.ELIGIBLE:
         return _(
             "%(product)s with serial number %(serial)s meets the campaign conditions. "
@@ -93,8 +117,7 @@ def describe(registration):
     if reason == Reason.INSTALLED_OUTSIDE_PERIOD:
         return _(
             "The installation date %(installed_on)s is outside the campaign period "
-            "(%(period_start)s to %(period_end)s). If the date is wrong, register the device "
-            "again with the right date."
+            "(%(period_start)s to %(period_end)s). If the date is wrong, contact the campaign team."
         ) % p
     if reason == Reason.REGISTRATION_CLOSED:
         return _("Registrations for %(campaign)s closed on %(deadline)s.") % p
@@ -115,7 +138,7 @@ def describe(registration):
         }
     if reason == Reason.DOCUMENTS_REQUESTED:
         text = _("Campaign staff need more information. %(upload)s") % {**p, "upload": upload}
-        return f"{text} {registration.note}".strip()
+        return f"{text} {note}".strip()
     if reason == Reason.DOCUMENTS_RECEIVED:
         return _("We received your documents and are reviewing them. You do not need to do anything.")
     if reason == Reason.APPROVED:

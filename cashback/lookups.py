@@ -1,0 +1,22 @@
+from django.db.models import Lookup
+
+
+class AnyOf(Lookup):
+    """`serial__any=[...]`: like __in, but one array parameter on PostgreSQL.
+
+    With 100,000 serials, __in builds and binds 100,000 parameters (a second of Python);
+    `= ANY(%s)` sends one array. Other databases get the plain IN list. Pass a set: Django
+    resolves the items of a list one by one before the lookup sees them.
+    """
+
+    lookup_name = "any"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        values = list(self.rhs)
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(%s)", [*lhs_params, values]
+        if not values:
+            return "1 = 0", list(lhs_params)
+        return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*lhs_params, *values]
