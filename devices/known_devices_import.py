@@ -5,7 +5,6 @@ serials never sits in memory as model objects, and re-running the same file upda
 changed and creates nothing twice (an upsert on the unique serial).
 """
 
-import csv
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -14,6 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from cashback.errors import DomainError
+from cashback.spreadsheets import csv_rows
 
 from .models import KnownDevice, ProductModel
 from .serials import InvalidSerial, check_serial_length, normalize_serial
@@ -157,22 +157,8 @@ def _read_rows(path):
     if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
         return _spreadsheet_rows(path)
     if suffix in (".csv", ".txt"):
-        return _csv_rows(path)
+        return csv_rows(path)  # streamed: the list may have millions of lines
     raise ImportFileError(f"{path.name}: use a .csv or .xlsx file")
-
-
-def _csv_rows(path):
-    with path.open("rb") as raw:
-        head = raw.read(64 * 1024)
-    encoding = "utf-8-sig"
-    try:
-        head.decode(encoding)
-    except UnicodeDecodeError:
-        encoding = "cp1252"
-    first_line = head.decode(encoding, errors="replace").splitlines()[0] if head else ""
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    with path.open(encoding=encoding, newline="") as handle:
-        yield from csv.reader(handle, delimiter=delimiter)
 
 
 def _spreadsheet_rows(path):

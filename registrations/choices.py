@@ -75,3 +75,15 @@ class SystemJob(models.TextChoices):
 
     DEADLINE_JOB = "deadline_job", _("Document deadline job")
     PORTAL_SYNC = "portal_sync", _("Sunny Portal sync")
+    STAFF_IMPORT = "staff_import", _("Import by the campaign team")
+
+
+class RowResult(models.TextChoices):
+    """What became (or would become) of one row of an uploaded file."""
+
+    REGISTERED = "registered", _("Registered")
+    MORE_INFO = "more_info", _("More information needed")
+    NOT_REGISTRABLE = "not_registrable", _("Not registrable")
+    DUPLICATE_IN_FILE = "duplicate_in_file", _("Twice in this file")
+    ALREADY_REGISTERED = "already_registered", _("Already registered")
+    INVALID = "invalid", _("Invalid value")

@@ -193,3 +193,11 @@ class QueuedPasswordResetForm(PasswordResetForm):
     def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
                   html_email_template_name=None):
         companies.queue_password_reset(context["user"])
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("File with your devices"),
+        help_text=_("The Excel template, or any .xlsx, .xls, .ods or .csv file with the same columns."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.ods,.csv"}),
+    )

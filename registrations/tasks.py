@@ -5,8 +5,8 @@ from smtplib import SMTPException
 
 from celery import shared_task
 
-from . import notifications, services
-from .models import Invitation, User
+from . import excel_import, notifications, services
+from .models import Invitation, Upload, User
 
 log = logging.getLogger(__name__)
 
@@ -41,3 +41,17 @@ def send_password_reset_email(user_id):
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is not None:
         notifications.send_password_reset(user)
+
+
+@shared_task
+def check_upload(upload_id):
+    upload = Upload.objects.select_related("company", "uploaded_by").get(pk=upload_id)
+    if upload.state == Upload.State.CHECKING:
+        excel_import.check(upload)
+
+
+@shared_task
+def register_upload(upload_id):
+    upload = Upload.objects.select_related("company", "uploaded_by").get(pk=upload_id)
+    if upload.state == Upload.State.IMPORTING:
+        excel_import.register(upload)

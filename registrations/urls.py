@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import upload_views, views
 
 urlpatterns = [
     path("", views.home, name="overview"),
@@ -8,6 +8,15 @@ urlpatterns = [
     path("enrol/", views.enrol, name="enrol"),
     path("registrations/new/", views.register, name="register"),
     path("registrations/export.<str:fmt>", views.export, name="export"),
+    path("registrations/template.xlsx", upload_views.template_xlsx, name="template"),
+    path("registrations/uploads/", upload_views.uploads, name="uploads"),
+    path("registrations/uploads/<int:pk>/", upload_views.upload_detail, name="upload_detail"),
+    path("registrations/uploads/<int:pk>/status.json", upload_views.upload_status, name="upload_status"),
+    path("registrations/uploads/<int:pk>/confirm/", upload_views.upload_confirm, name="upload_confirm"),
+    path("registrations/uploads/<int:pk>/cancel/", upload_views.upload_cancel, name="upload_cancel"),
+    path("registrations/uploads/<int:pk>/file/", upload_views.upload_file, name="upload_file"),
+    path("registrations/uploads/<int:pk>/result.xlsx", upload_views.upload_result, name="upload_result"),
+    path("registrations/uploads/<int:pk>/check.xlsx", upload_views.upload_preview_workbook, name="upload_check"),
     path("registrations/<int:pk>/", views.registration_detail, name="registration_detail"),
     path("company/", views.company, name="company"),
     path("company/invite/", views.invite, name="invite"),

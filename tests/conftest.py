@@ -149,7 +149,9 @@ def installer_client(client, installer):
 
 
 @pytest.fixture
-def staff_client(client, staff):
+def staff_client(staff):
+    """A client of its own, so a test can also use installer_client."""
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(staff)
     return client
 

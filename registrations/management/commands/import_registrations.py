@@ -1,0 +1,79 @@
+from pathlib import Path
+
+from django.core.files import File
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import translation
+
+from cashback.spreadsheets import FileRefused
+from registrations import excel_import
+from registrations.choices import RowResult
+from registrations.models import Company, Upload
+from registrations.upload_results import build_workbook
+
+
+class Command(BaseCommand):
+    help = (
+        "Register the devices in FILE (the Excel template, or any .xlsx/.xls/.ods/.csv with its columns) "
+        "on behalf of the company with this customer number, exactly as an upload on the website. "
+        "Writes the result workbook next to FILE."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("--customer-number", required=True)
+        parser.add_argument("--dry-run", action="store_true", help="check every row, register nothing")
+        parser.add_argument("--language", default="nl", help="language of the messages (nl, fr, en)")
+
+    def handle(self, *args, file, customer_number, dry_run, language, **options):
+        with translation.override(language):
+            self._import(Path(file), customer_number, dry_run, language)
+
+    def _import(self, path, customer_number, dry_run, language):
+        file = str(path)
+        if not path.is_file():
+            raise CommandError(f"{file}: no such file")
+        company = Company.objects.filter(customer_number=customer_number.strip().upper()).first()
+        if company is None:
+            raise CommandError(f"No company with customer number {customer_number}")
+
+        with path.open("rb") as handle:
+            upload = excel_import.receive(
+                company=company, uploaded_file=File(handle, name=path.name), on_behalf=True, language=language,
+            )
+        if upload.state == Upload.State.REFUSED:
+            upload.delete()  # a refused file is not an upload staff need to see
+            raise CommandError(upload.error)
+        if dry_run:
+            try:
+                answers = excel_import.evaluate(upload, dry_run=True)
+            except FileRefused as refusal:
+                raise CommandError(str(refusal.message)) from None
+            finally:
+                with transaction.atomic():
+                    upload.file.delete(save=False)
+                    upload.delete()
+        else:
+            excel_import.check(upload)
+            if upload.state != Upload.State.CHECKED:
+                raise CommandError(upload.error)
+            excel_import.start_import(upload, user=None)
+            excel_import.register(upload)
+            if upload.state != Upload.State.IMPORTED:
+                raise CommandError(upload.error)
+            answers = None
+
+        counts = excel_import.count(answers) if answers is not None else upload.result_counts
+        target = path.with_name(f"{path.stem}-result.xlsx")
+        if answers is not None:
+            with build_workbook(answers) as workbook, target.open("wb") as out:
+                out.write(workbook.read())
+        else:
+            with upload.result_file.open("rb") as stored, target.open("wb") as out:
+                out.write(stored.read())
+
+        verb = "would become" if dry_run else "registered as"
+        self.stdout.write(f"{company.name} ({company.customer_number}): {sum(counts.values())} rows {verb}:")
+        for kind in RowResult:
+            self.stdout.write(f"  {kind.label:<28} {counts.get(kind, 0):>7}")
+        self.stdout.write(f"Result workbook: {target}")

@@ -1,0 +1,160 @@
+"""Pages of the Excel template and the bulk upload."""
+
+from functools import partial
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cashback.errors import DomainError
+
+from . import excel_import, selectors, tasks
+from .access import company_required
+from .choices import RowResult
+from .excel_template import build_template
+from .forms import UploadForm
+from .models import Upload
+from .upload_results import build_workbook
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@company_required
+def template_xlsx(request):
+    campaign = selectors.current_campaign(request.company)
+    if campaign is None:
+        raise Http404
+    handle = build_template(campaign, selectors.eligible_products(campaign), request.company)
+    filename = _("cashback-template") + f"-{campaign.slug}.xlsx"
+    return FileResponse(handle, as_attachment=True, filename=filename, content_type=XLSX)
+
+
+def _uploads(request):
+    return Upload.objects.for_company(request.company).select_related("uploaded_by")
+
+
+@company_required
+def uploads(request):
+    if request.method == "POST":
+        form = UploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = excel_import.receive(
+                company=request.company, uploaded_file=form.cleaned_data["file"], user=request.user,
+                language=translation.get_language(),
+            )
+            if upload.state == Upload.State.CHECKING:
+                if excel_import.needs_worker(upload):
+                    transaction.on_commit(partial(tasks.check_upload.delay, upload.pk))
+                else:
+                    excel_import.check(upload)
+            return redirect("upload_detail", upload.pk)
+    else:
+        form = UploadForm()
+    return render(request, "portal/uploads.html", {
+        "form": form,
+        "uploads": _uploads(request)[:50],
+        "current_campaign": selectors.current_campaign(request.company),
+    })
+
+
+@company_required
+def upload_detail(request, pk):
+    upload = get_object_or_404(_uploads(request), pk=pk)
+    context = {"upload": upload, "State": Upload.State}
+    if upload.state == Upload.State.CHECKED:
+        kind = request.GET.get("kind", "")
+        kind = kind if kind in RowResult.values else ""
+        problems = [
+            {**p, "kind_label": RowResult(p["kind"]).label} for p in upload.problems if not kind or p["kind"] == kind
+        ]
+        counts = upload.check_counts
+        context.update(
+            counts=_counts(counts),
+            to_register=sum(counts.get(k, 0) for k in (RowResult.REGISTERED, RowResult.MORE_INFO,
+                                                       RowResult.NOT_REGISTRABLE)),
+            page=Paginator(problems, 100).get_page(request.GET.get("page")),
+            kind=kind,
+            kind_label=RowResult(kind).label if kind else "",
+            shown_all=sum(upload.check_counts.values()) - upload.check_counts.get(RowResult.REGISTERED, 0)
+            <= len(upload.problems),
+            same_file=excel_import.earlier_upload_of_same_file(upload),
+        )
+    elif upload.state == Upload.State.IMPORTED:
+        context["counts"] = _counts(upload.result_counts)
+    elif upload.busy:
+        context["progress"] = excel_import.progress_of(upload)
+    return render(request, "portal/upload_detail.html", context)
+
+
+def _counts(counts):
+    return [(RowResult(kind), counts.get(kind, 0)) for kind in RowResult.values]
+
+
+@company_required
+def upload_status(request, pk):
+    upload = get_object_or_404(_uploads(request), pk=pk)
+    progress = excel_import.progress_of(upload) if upload.busy else {}
+    return JsonResponse({
+        "state": upload.state,
+        "done": progress.get("done", 0),
+        "total": progress.get("total", upload.rows),
+    })
+
+
+@require_POST
+@company_required
+def upload_confirm(request, pk):
+    upload = get_object_or_404(_uploads(request), pk=pk)
+    try:
+        excel_import.start_import(upload, user=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("upload_detail", upload.pk)
+    if upload.rows <= settings.UPLOAD_SYNC_MAX_ROWS:
+        excel_import.register(upload)
+    else:
+        transaction.on_commit(partial(tasks.register_upload.delay, upload.pk))
+    return redirect("upload_detail", upload.pk)
+
+
+@require_POST
+@company_required
+def upload_cancel(request, pk):
+    upload = get_object_or_404(_uploads(request), pk=pk)
+    try:
+        excel_import.cancel(upload)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("upload_detail", upload.pk)
+    messages.info(request, _("Nothing was registered from %(name)s.") % {"name": upload.original_name})
+    return redirect("uploads")
+
+
+@company_required
+def upload_file(request, pk):
+    upload = get_object_or_404(_uploads(request), pk=pk)
+    return FileResponse(upload.file.open("rb"), as_attachment=True, filename=upload.original_name)
+
+
+@company_required
+def upload_result(request, pk):
+    upload = get_object_or_404(_uploads(request), pk=pk)
+    if not upload.result_file:
+        raise Http404
+    name = upload.original_name.rsplit(".", 1)[0] + "-" + _("result") + ".xlsx"
+    return FileResponse(upload.result_file.open("rb"), as_attachment=True, filename=name, content_type=XLSX)
+
+
+@company_required
+def upload_preview_workbook(request, pk):
+    """The preview as a workbook, made on request (nothing is written)."""
+    upload = get_object_or_404(_uploads(request), pk=pk, state=Upload.State.CHECKED)
+    answers = excel_import.evaluate(upload, dry_run=True)
+    name = upload.original_name.rsplit(".", 1)[0] + "-" + _("check") + ".xlsx"
+    return FileResponse(build_workbook(answers), as_attachment=True, filename=name, content_type=XLSX)
