@@ -18,7 +18,13 @@ os.environ.setdefault("SECRET_KEY", "bench")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver")
 
 
-def setup():
+def setup(migrate=True):
+    """Create the database if needed, set Django up, and (unless told not to) migrate it."""
+    if not migrate:
+        import django
+
+        django.setup()
+        return
     import dj_database_url
 
     url = os.environ["DATABASE_URL"]

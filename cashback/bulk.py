@@ -1,10 +1,9 @@
 """Inserting many rows at once without building a model instance per row.
 
 The registration paths (an Excel upload of 100,000 devices, the portal sync) spend most of
-their time in the ORM's per-object work when they use bulk_create. On PostgreSQL the rows go
-in as one INSERT ... SELECT FROM unnest(one array per column), whatever their number; a
-column with the same value in every row is sent once. Elsewhere (SQLite in development)
-through bulk_create.
+their time in the ORM's per-object work when they use bulk_create. On PostgreSQL the rows are
+streamed with COPY (one statement whatever their number, never one big string in memory);
+elsewhere (SQLite in development) they go through bulk_create.
 """
 
 import json
@@ -12,59 +11,111 @@ import json
 from django.db import connection
 
 
-def insert_rows(model, fields, rows, *, return_ids=False):
-    """Insert `rows` (tuples of values in the order of `fields`, attribute names such as
-    "company_id") into the model's table; return the new primary keys in row order."""
-    if not rows:
+class Same:
+    """A column value shared by every row."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+
+def insert_rows(model, values, *, count, return_ids=False):
+    """Insert `count` rows given column by column: {attribute name such as "company_id":
+    a list with one value per row, or Same(value)}. Returns the new primary keys in row order."""
+    if not count:
         return []
     if connection.vendor != "postgresql":
-        objects = [model(**dict(zip(fields, row))) for row in rows]
+        objects = [
+            model(**{name: v.value if isinstance(v, Same) else v[index] for name, v in values.items()})
+            for index in range(count)
+        ]
         model.objects.bulk_create(objects, batch_size=500)
         return [obj.pk for obj in objects]
 
     by_attname = {field.attname: field for field in model._meta.concrete_fields}
     quote = connection.ops.quote_name
-    selected, arrays, params, array_params = [], [], [], []
-    for index, (name, values) in enumerate(zip(fields, zip(*rows))):
-        field = by_attname[name]
-        db_type = field.db_type(connection)
-        if field.get_internal_type() == "JSONField":
-            values = [None if value is None else json.dumps(value) for value in values]
-        first = values[0]
-        if all(value == first for value in values):
-            selected.append(f"%s::{db_type}")
-            params.append(first)
+    table, pk = model._meta.db_table, model._meta.pk
+    # As a model instance would: fields left out get their default (evaluated once).
+    values = dict(values)
+    for name, field in by_attname.items():
+        if name not in values and field is not pk and field.has_default():
+            values[name] = Same(field.get_default())
+    names = list(values)
+    columns = []
+    for name in names:
+        field, column = by_attname[name], values[name]
+        is_json = field.get_internal_type() == "JSONField"
+        if isinstance(column, Same):
+            columns.append(_copy_text(json.dumps(column.value) if is_json and column.value is not None else column.value))
+        elif len(column) != count:
+            raise ValueError(f"{name}: {len(column)} values for {count} rows")
         else:
-            selected.append(f"u.c{index}")
-            arrays.append((f"%s::{db_type}[]", f"c{index}"))
-            array_params.append(_array_literal(values))
-    if arrays:
-        source = "unnest({}) AS u({})".format(", ".join(a for a, _ in arrays), ", ".join(c for _, c in arrays))
-    else:
-        source = "generate_series(1, %s)"
-        array_params = [len(rows)]
-    sql = "INSERT INTO {table} ({columns}) SELECT {selected} FROM {source}{returning}".format(
-        table=quote(model._meta.db_table),
-        columns=", ".join(quote(by_attname[name].column) for name in fields),
-        selected=", ".join(selected),
-        source=source,
-        returning=f" RETURNING {quote(model._meta.pk.column)}" if return_ids else "",
-    )
+            columns.append((column, is_json))
     with connection.cursor() as cursor:
-        cursor.execute(sql, params + array_params)
-        # PostgreSQL returns the rows of INSERT ... SELECT FROM unnest() in insertion order;
-        # Django's own bulk_create relies on the same.
-        return [row[0] for row in cursor.fetchall()] if return_ids else []
+        ids = []
+        if return_ids:
+            # COPY cannot return the new keys: take them from the sequence first.
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, pk.column, count]
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+            names.insert(0, pk.attname)
+            columns.insert(0, (ids, False))
+        sql = "COPY {} ({}) FROM STDIN".format(
+            quote(table), ", ".join(quote(by_attname[name].column) for name in names)
+        )
+        with connection.wrap_database_errors:
+            cursor.cursor.copy_expert(sql, _CopySource(_copy_lines(columns, count)))
+    return ids
 
 
-def _array_literal(values):
-    """A PostgreSQL array in its text form, '{"a","b",NULL}': one parameter that the server
-    parses quickly, where a Python list would become a constructor with one node per value."""
-    parts = []
-    for value in values:
-        if value is None:
-            parts.append("NULL")
-            continue
-        text = value if isinstance(value, str) else value.isoformat() if hasattr(value, "isoformat") else str(value)
-        parts.append('"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"')
-    return "{" + ",".join(parts) + "}"
+class _CopySource:
+    """A file-like object over generated lines: COPY reads it in pieces, so the rows are never
+    one big string in memory."""
+
+    def __init__(self, lines):
+        self.lines = lines
+        self.buffer = ""
+
+    def read(self, size=-1):
+        while size < 0 or len(self.buffer) < size:
+            try:
+                self.buffer += next(self.lines)
+            except StopIteration:
+                break
+        if size < 0:
+            size = len(self.buffer)
+        data, self.buffer = self.buffer[:size], self.buffer[size:]
+        return data
+
+    readline = read
+
+
+def _copy_lines(columns, count):
+    block = []
+    for index in range(count):
+        fields = []
+        for column in columns:
+            if isinstance(column, str):
+                fields.append(column)
+            else:
+                values, is_json = column
+                value = values[index]
+                fields.append(_copy_text(json.dumps(value) if is_json and value is not None else value))
+        block.append("\t".join(fields))
+        if len(block) == 1000:
+            yield "\n".join(block) + "\n"
+            block = []
+    if block:
+        yield "\n".join(block) + "\n"
+
+
+def _copy_text(value):
+    """A value in COPY's text format: \\N for NULL, backslash escapes for the separators."""
+    if value is None:
+        return "\\N"
+    text = value if isinstance(value, str) else value.isoformat() if hasattr(value, "isoformat") else str(value)
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return text

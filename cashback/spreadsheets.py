@@ -77,22 +77,20 @@ def check_size(path, size, fmt, limits):
             )
 
 
-def read_rows(path, fmt, max_rows):
+def iter_rows(path, fmt, max_rows):
     """The rows of the first sheet as lists of values (str, float, int, date, datetime),
-    from the sheet's first row, so that list index + 1 is the row number people see.
+    from the sheet's first row, so that index + 1 is the row number people see. A generator:
+    100,000 rows never sit in memory all at once.
 
     Refuses a sheet with more than `max_rows` non-empty rows as soon as it gets there.
     """
-    rows, filled = [], 0
+    filled = 0
     for row in _rows(path, fmt):
-        rows.append(row)
-        if any(value not in ("", None) for value in row):
+        if any(value != "" and value is not None for value in row):
             filled += 1
             if filled > max_rows:
                 raise _too_many_rows(max_rows)
-    while rows and not any(value not in ("", None) for value in rows[-1]):
-        rows.pop()  # formatted but empty rows at the end (a template prepared for 5,000 rows)
-    return rows
+        yield row
 
 
 def count_rows(path, fmt, stop_after):

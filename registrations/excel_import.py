@@ -13,6 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from itertools import chain, islice
 
 from django.conf import settings
 from django.core.cache import cache
@@ -28,7 +29,7 @@ from cashback.spreadsheets import (
     count_rows,
     detect_format,
     formula_cells_without_value,
-    read_rows,
+    iter_rows,
 )
 from devices.models import ProductModel
 
@@ -110,31 +111,41 @@ def find_header(rows):
 @dataclass(slots=True)
 class SheetRow:
     number: int  # as the spreadsheet shows it (1 is the first row)
-    raw: dict  # column -> the cell as read
+    raw: dict | None  # column -> the cell as read, kept for rows that could not be read
+
     device: services.DeviceRow | None = None
     error: DomainError | None = None
 
 
 def parse(rows, company, formula_cells=frozenset()):
-    """The data rows below the header, each as a DeviceRow or with the error of one cell."""
-    header, columns = find_header(rows)
+    """The data rows below the header, each as a DeviceRow or with the error of one cell.
+
+    `rows` may be a generator; it is read once.
+    """
+    rows = iter(rows)
+    head = list(islice(rows, HEADER_SCAN_ROWS))
+    header, columns = find_header(head)
     products = ProductModel.by_lookup_key()
+    names, positions = list(columns), list(columns.values())
+    width = max(positions) + 1
+    formula_rows = {row for row, _column in formula_cells}
+    shared = {}  # one string object per distinct product type, country, ...: 100,000 copies are memory
     parsed = []
-    for index in range(header + 1, len(rows)):
-        cells = rows[index]
-        raw = {column: (cells[position] if position < len(cells) else None) for column, position in columns.items()}
-        if all(value in (None, "") for value in raw.values()):
+    for index, cells in enumerate(chain(head, rows)):
+        if index <= header:
             continue
+        if len(cells) < width:
+            cells = list(cells) + [None] * (width - len(cells))
+        values = [cells[position] for position in positions]
+        if all(value is None or value == "" for value in values):
+            continue
+        raw = dict(zip(names, values))
         row = SheetRow(index + 1, raw)
-        formulas = [column for column, position in columns.items() if (index, position) in formula_cells]
         try:
-            if formulas:
-                raise InvalidInput(
-                    _("The cell holds a formula without a calculated value. Open the file in Excel or "
-                      "LibreOffice, save it, and upload it again."),
-                    field=formulas[0],
-                )
-            row.device = _device(raw, company, products)
+            if index in formula_rows:
+                _refuse_formulas(index, columns, formula_cells)
+            row.device = _device(raw, company, products, shared)
+            row.raw = None  # the device holds it now; 100,000 rows of dicts are memory
         except DomainError as error:
             row.error = error
         parsed.append(row)
@@ -148,8 +159,18 @@ def parse(rows, company, formula_cells=frozenset()):
     return parsed
 
 
-def _device(raw, company, products):
-    product_code = _text(raw.get("product"))
+def _refuse_formulas(index, columns, formula_cells):
+    for column, position in columns.items():
+        if (index, position) in formula_cells:
+            raise InvalidInput(
+                _("The cell holds a formula without a calculated value. Open the file in Excel or "
+                  "LibreOffice, save it, and upload it again."),
+                field=column,
+            )
+
+
+def _device(raw, company, products, shared):
+    product_code = shared.setdefault(_text(raw.get("product")), _text(raw.get("product")))
     serial, from_number = _serial(raw.get("serial"))
     if from_number:
         # A number has no leading zeros: Excel dropped them, the family's length restores them.
@@ -157,12 +178,13 @@ def _device(raw, company, products):
         if product and len(serial) < product.family.serial_length:
             serial = serial.zfill(product.family.serial_length)
     country = _text(raw.get("country")) or company.country
+    postcode = _text(raw.get("postcode"))
     return services.DeviceRow(
         serial=serial,
         product_code=product_code,
         installed_on=_date(raw.get("installed_on")),
-        postcode=_text(raw.get("postcode")),
-        country=country,
+        postcode=shared.setdefault(postcode, postcode),
+        country=shared.setdefault(country, country),
         reference=_text(raw.get("reference")),
     )
 
@@ -246,18 +268,31 @@ def _text(value):
 class RowAnswer:
     row: SheetRow
     kind: RowResult
-    message: str
     outcome: services.RowOutcome | None = None
+    error: DomainError | None = None
+
+    @property
+    def message(self):
+        """Written when read, in the active language: a preview shows only the first problems,
+        and most of 100,000 rows never need their message until the result workbook."""
+        if self.error is not None:
+            column = column_titles().get(self.error.field) if self.kind == RowResult.INVALID else None
+            return f"{column}: {self.error.message}" if column else str(self.error.message)
+        outcome = self.outcome
+        decision, clean = outcome.decision, outcome.clean
+        return describe_reason(
+            decision.reason, decision.params, serial=clean.serial, product_code=clean.product.code,
+            campaign_name=outcome.campaign.name, amount_cents=decision.amount_cents, due_at=outcome.documents_due_at,
+        )
 
 
 def evaluate(upload, *, dry_run, progress=None):
     """Read the stored file and decide every row; with dry_run nothing is written."""
     with _local_copy(upload) as path:
         fmt = upload.file_format
-        rows = read_rows(path, fmt, max_rows=settings.UPLOAD_MAX_ROWS + HEADER_SCAN_ROWS)
         formulas = formula_cells_without_value(path) if fmt == "xlsx" else frozenset()
-    sheet = parse(rows, upload.company, formulas)
-    del rows
+        rows = iter_rows(path, fmt, max_rows=settings.UPLOAD_MAX_ROWS + HEADER_SCAN_ROWS)
+        sheet = parse(rows, upload.company, formulas)
     devices = [row for row in sheet if row.device is not None]
     outcomes = services.register_devices(
         company=upload.company,
@@ -272,28 +307,22 @@ def evaluate(upload, *, dry_run, progress=None):
     return [_answer(row, decided.get(row.number)) for row in sheet]
 
 
+_KINDS = {
+    Status.ACCEPTED: RowResult.REGISTERED,
+    Status.MORE_INFO: RowResult.MORE_INFO,
+    Status.NOT_REGISTRABLE: RowResult.NOT_REGISTRABLE,
+}
+
+
 def _answer(row, outcome):
-    titles = column_titles()
     error = row.error or (outcome.error if outcome else None)
-    if error is not None:
-        if error.code == "duplicate_in_batch":
-            return RowAnswer(row, RowResult.DUPLICATE_IN_FILE, str(error.message), outcome)
-        if error.code == "duplicate":
-            return RowAnswer(row, RowResult.ALREADY_REGISTERED, str(error.message), outcome)
-        column = titles.get(error.field)
-        message = f"{column}: {error.message}" if column else str(error.message)
-        return RowAnswer(row, RowResult.INVALID, message, outcome)
-    decision, clean = outcome.decision, outcome.clean
-    kind = {
-        Status.ACCEPTED: RowResult.REGISTERED,
-        Status.MORE_INFO: RowResult.MORE_INFO,
-        Status.NOT_REGISTRABLE: RowResult.NOT_REGISTRABLE,
-    }[decision.status]
-    message = describe_reason(
-        decision.reason, decision.params, serial=clean.serial, product_code=clean.product.code,
-        campaign_name=outcome.campaign.name, amount_cents=decision.amount_cents, due_at=outcome.documents_due_at,
-    )
-    return RowAnswer(row, kind, message, outcome)
+    if error is None:
+        return RowAnswer(row, _KINDS[outcome.decision.status], outcome)
+    if error.code == "duplicate_in_batch":
+        return RowAnswer(row, RowResult.DUPLICATE_IN_FILE, outcome, error)
+    if error.code == "duplicate":
+        return RowAnswer(row, RowResult.ALREADY_REGISTERED, outcome, error)
+    return RowAnswer(row, RowResult.INVALID, outcome, error)
 
 
 def count(answers):
@@ -304,17 +333,20 @@ def count(answers):
 
 
 def problems(answers):
-    return [
-        {
-            "row": a.row.number,
-            "serial": _text(a.row.raw.get("serial")),
-            "product": _text(a.row.raw.get("product")),
-            "kind": a.kind.value,
-            "message": a.message,
-        }
-        for a in answers
-        if a.kind != RowResult.REGISTERED
-    ][:PROBLEMS_SHOWN]
+    shown = []
+    for answer in answers:
+        if answer.kind != RowResult.REGISTERED:
+            device, raw = answer.row.device, answer.row.raw
+            shown.append({
+                "row": answer.row.number,
+                "serial": device.serial if device else _text(raw.get("serial")),
+                "product": device.product_code if device else _text(raw.get("product")),
+                "kind": answer.kind.value,
+                "message": answer.message,
+            })
+            if len(shown) == PROBLEMS_SHOWN:
+                break
+    return shown
 
 
 # The upload's life: received -> checked -> registered (or refused, cancelled, failed) -----

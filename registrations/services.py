@@ -14,7 +14,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cashback.bulk import insert_rows
+from cashback.bulk import Same, insert_rows
 from cashback.errors import DomainError
 from devices.models import Campaign, CampaignProduct, KnownDevice, ProductModel
 from devices.serials import check_serial_length, normalize_serial
@@ -33,7 +33,7 @@ from .models import Company, Registration, StatusChange
 from .rules import Decision, Facts, decide
 
 
-@dataclass
+@dataclass(slots=True)
 class DeviceRow:
     """One device as an installer submits it, before cleaning."""
 
@@ -142,12 +142,6 @@ def register_devices(*, company, rows, source, user=None, job="", dry_run=False,
                 raise
 
 
-_REGISTRATION_FIELDS = (
-    "company_id", "campaign_id", "serial", "product_id", "known_device_id", "installed_on", "postcode",
-    "country", "reference", "source", "status", "reason", "reason_params", "note", "amount_cents",
-    "documents_due_at", "created_at", "created_by_id", "status_changed_at",
-)
-_HISTORY_FIELDS = ("registration_id", "from_status", "to_status", "reason", "actor_id", "job", "note", "created_at")
 # What the facts queries load of an existing registration of the same serial.
 _EXISTING = ("id", "company_id", "status", "reason", "product_id", "installed_on", "created_at")
 _PROGRESS_EVERY = 5000
@@ -215,7 +209,7 @@ class _Registrar:
             if isinstance(clean, DomainError):
                 outcomes.append(RowOutcome(row, error=clean))
                 continue
-            outcomes.append(self._decide(row, clean, known, existing[clean.serial], new, resubmitted))
+            outcomes.append(self._decide(row, clean, known, existing.get(clean.serial, ()), new, resubmitted))
         if not self.dry_run:
             self._write(new, resubmitted)
         return outcomes
@@ -239,7 +233,7 @@ class _Registrar:
             claimed_by_other_company=bool(existing) and any(
                 r["status"] in CLAIM_STATUSES for r in existing if r["company_id"] != self.company_pk
             ),
-            company_volume=self.volume[campaign.pk],
+            company_volume=self.volume[campaign.id],
         ))
         if own and not self._may_resubmit(own[0], clean, decision):
             previous = own[0]
@@ -247,7 +241,7 @@ class _Registrar:
                 serial=serial, registered_at=previous["created_at"], registration_id=previous["id"],
             ))
         if decision.status != Status.NOT_REGISTRABLE:
-            self.volume[campaign.pk] += 1
+            self.volume[campaign.id] += 1
         outcome = RowOutcome(
             row, clean=clean, decision=decision, campaign=campaign, resubmitted=bool(own),
             known_device_id=known_device[0] if known_device else None,
@@ -261,41 +255,65 @@ class _Registrar:
         return outcome
 
     def _write(self, new, resubmitted):
-        ids = insert_rows(Registration, _REGISTRATION_FIELDS, [self._columns(o) for o in new], return_ids=True)
+        campaigns = {o.campaign.id for o in new}
+        ids = insert_rows(Registration, {
+            "company_id": Same(self.company_pk),
+            "campaign_id": Same(campaigns.pop()) if len(campaigns) == 1 else [o.campaign.id for o in new],
+            "serial": [o.clean.serial for o in new],
+            "product_id": [o.clean.product.id for o in new],
+            "known_device_id": [o.known_device_id for o in new],
+            "installed_on": [o.clean.installed_on for o in new],
+            "postcode": [o.clean.postcode for o in new],
+            "country": [o.clean.country for o in new],
+            "reference": [o.clean.reference for o in new],
+            "source": Same(self.source),
+            "status": [o.decision.status for o in new],
+            "reason": [o.decision.reason for o in new],
+            "reason_params": [o.decision.params for o in new],
+            "note": Same(""),
+            "amount_cents": [o.decision.amount_cents for o in new],
+            "documents_due_at": [o.documents_due_at for o in new],
+            "created_at": Same(self.now),
+            "created_by_id": Same(self.user_id),
+            "status_changed_at": Same(self.now),
+        }, count=len(new), return_ids=True)
         for outcome, pk in zip(new, ids):
             outcome.registration_id = pk
         if resubmitted:
             self._resubmit(resubmitted)
-        history = [
-            (o.registration_id, "", o.decision.status, o.decision.reason, self.user_id, self.job, "", self.now)
-            for o in new
-        ] + [
-            (o.registration_id, old_status, o.decision.status, Reason.CORRECTED, self.user_id, self.job, "", self.now)
-            for o, old_status in resubmitted
-        ]
-        insert_rows(StatusChange, _HISTORY_FIELDS, history)
+        changed = new + [outcome for outcome, _old in resubmitted]
+        insert_rows(StatusChange, {
+            "registration_id": [o.registration_id for o in changed],
+            "from_status": [""] * len(new) + [old for _outcome, old in resubmitted],
+            "to_status": [o.decision.status for o in changed],
+            "reason": [o.decision.reason for o in new] + [Reason.CORRECTED] * len(resubmitted),
+            "actor_id": Same(self.user_id),
+            "job": Same(self.job),
+            "note": Same(""),
+            "created_at": Same(self.now),
+        }, count=len(changed))
 
     def _columns(self, outcome):
+        """A registration's decided fields, for the few registrations updated in place."""
         clean, decision = outcome.clean, outcome.decision
-        return (
-            self.company.pk, outcome.campaign.pk, clean.serial, clean.product.pk, outcome.known_device_id,
-            clean.installed_on, clean.postcode, clean.country, clean.reference, self.source, decision.status,
-            decision.reason, decision.params, "", decision.amount_cents, outcome.documents_due_at, self.now,
-            self.user_id, self.now,
-        )
+        return {
+            "campaign_id": outcome.campaign.pk, "serial": clean.serial, "product_id": clean.product.pk,
+            "known_device_id": outcome.known_device_id, "installed_on": clean.installed_on,
+            "postcode": clean.postcode, "country": clean.country, "reference": clean.reference,
+            "status": decision.status, "reason": decision.reason, "reason_params": decision.params, "note": "",
+            "amount_cents": decision.amount_cents, "documents_due_at": outcome.documents_due_at,
+            "status_changed_at": self.now,
+        }
 
     def _resubmit(self, resubmitted):
         registrations = Registration.objects.in_bulk([o.registration_id for o, _old in resubmitted])
+        fields = None
         for outcome, _old in resubmitted:
-            registration = registrations[outcome.registration_id]
-            for name, value in zip(_REGISTRATION_FIELDS, self._columns(outcome)):
-                if name not in ("company_id", "created_at", "created_by_id", "source"):
-                    setattr(registration, name, value)
-        Registration.objects.bulk_update(
-            registrations.values(),
-            [name.removesuffix("_id") for name in _REGISTRATION_FIELDS
-             if name not in ("company_id", "created_at", "created_by_id", "source")],
-        )
+            values = self._columns(outcome)
+            fields = [name.removesuffix("_id") for name in values]
+            for name, value in values.items():
+                setattr(registrations[outcome.registration_id], name, value)
+        Registration.objects.bulk_update(registrations.values(), fields)
 
     def _clean(self, row):
         try:
@@ -345,7 +363,7 @@ class _Registrar:
 
     def _pick_campaign(self, product, installed_on):
         """The enrolled campaign this installation belongs to (newest first on overlap)."""
-        key = (product.pk, installed_on)
+        key = (product.id, installed_on)
         if key not in self._campaign_for:
             in_period = [c for c in self.campaigns if c.installed_in_period(installed_on)]
             eligible = [c for c in in_period if (c.pk, product.pk) in self.campaign_products]
@@ -353,9 +371,9 @@ class _Registrar:
         return self._campaign_for[key]
 
     def _due_at(self, campaign):
-        if campaign.pk not in self._due:
-            self._due[campaign.pk] = documents_deadline(self.now, campaign.document_deadline_days)
-        return self._due[campaign.pk]
+        if campaign.id not in self._due:
+            self._due[campaign.id] = documents_deadline(self.now, campaign.document_deadline_days)
+        return self._due[campaign.id]
 
     @staticmethod
     def _may_resubmit(previous, clean, decision):

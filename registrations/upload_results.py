@@ -33,12 +33,14 @@ def build_workbook(answers):
     sheet.append(header)
     labels = {kind: str(kind.label) for kind in RowResult}
     for answer in answers:
-        values = _values(answer)
-        sheet.append(
-            [text_safe_cell(sheet, values[0], "@")]
-            + [text_safe_cell(sheet, value, "dd-mm-yyyy" if index == 1 else None) for index, value in enumerate(values[1:])]
-            + [text_safe_cell(sheet, labels[answer.kind]), text_safe_cell(sheet, answer.message), answer.row.number]
-        )
+        # Plain values where they are safe (openpyxl writes them fastest); a cell object for the
+        # serial (text format, so an edited serial stays text) and for text that looks like a formula.
+        values = _values(answer) + [labels[answer.kind], answer.message]
+        row = [text_safe_cell(sheet, values[0], "@")]
+        for value in values[1:]:
+            row.append(text_safe_cell(sheet, value) if isinstance(value, str) and value.startswith("=") else value)
+        row.append(answer.row.number)
+        sheet.append(row)
     sheet.auto_filter.ref = f"A1:I{len(answers) + 1}"
     handle = tempfile.TemporaryFile()
     workbook.save(handle)

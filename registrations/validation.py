@@ -38,7 +38,7 @@ _WHITESPACE = re.compile(r"\s+")
 
 def normalize_postcode(raw, country):
     value = _WHITESPACE.sub(" ", str(raw or "").strip().upper())
-    match = _POSTCODE_PATTERNS[Country(country)].match(value)
+    match = _POSTCODE_PATTERNS[country].match(value)  # keyed by the plain code: Country() costs per row
     if not match:
         examples = {Country.NL: "1234 AB", Country.BE: "1000", Country.LU: "1234"}
         raise InvalidInput(

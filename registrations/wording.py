@@ -6,9 +6,10 @@ in Dutch, French or English depending on who looks (or on the company's language
 
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from django.utils import formats, timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import get_language, gettext as _
 
 from .choices import Reason, Status
 
@@ -79,7 +80,27 @@ def describe(registration):
 
 def describe_reason(reason, params, *, serial, product_code, campaign_name="", amount_cents=None, due_at=None,
                     note="", paid_at=None):
-    """describe() for callers without a Registration object (an upload's thousands of rows)."""
+    """describe() for callers without a Registration object (an upload's thousands of rows).
+
+    The text is made once per distinct set of facts and language, with the serial filled in
+    afterwards: the rows of an upload mostly share their reason, product, amount and deadline.
+    """
+    key = (get_language(), reason, tuple(sorted((params or {}).items())), product_code, campaign_name,
+           amount_cents, due_at, note, paid_at)
+    return _described(key).replace(_SERIAL, serial)
+
+
+_SERIAL = "\x00serial\x00"
+
+
+@lru_cache(maxsize=4096)
+def _described(key):
+    _language, reason, params, product_code, campaign_name, amount_cents, due_at, note, paid_at = key
+    return _describe(reason, dict(params), serial=_SERIAL, product_code=product_code, campaign_name=campaign_name,
+                     amount_cents=amount_cents, due_at=due_at, note=note, paid_at=paid_at)
+
+
+def _describe(reason, params, *, serial, product_code, campaign_name, amount_cents, due_at, note, paid_at):
     p = _Params(params or {})
     p.setdefault("serial", serial)
     p.setdefault("product", product_code)

@@ -509,5 +509,5 @@ def test_import_registrations_command_refuses_bad_input(company, tmp_path):
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(b"not a spreadsheet\x00")
     with pytest.raises(CommandError, match="not a spreadsheet"):
-        call_command("import_registrations", str(bad), "--customer-number", "100200")
+        call_command("import_registrations", str(bad), "--customer-number", "100200", "--language", "en")
     assert not Upload.objects.exists()
