@@ -72,3 +72,15 @@ class QueryCounter:
     def __call__(self, execute, sql, params, many, context):
         self.count += 1
         return execute(sql, params, many, context)
+
+
+def peak_rss_mb():
+    """This process's own peak resident memory (VmHWM). Not ru_maxrss: on Linux that carries
+    over the parent's peak through fork and exec."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

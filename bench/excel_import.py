@@ -22,7 +22,6 @@ import argparse
 import json
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -30,7 +29,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from _setup import QueryCounter, median, setup
+from _setup import QueryCounter, median, peak_rss_mb, setup
 
 CUSTOMER = "BENCHXL"
 OTHER = "BENCHXLOTHER"
@@ -130,7 +129,7 @@ def measure_check(path):
             upload = excel_import.receive(company=company, uploaded_file=File(handle, name=Path(path).name), user=user)
         excel_import.check(upload)
     print(json.dumps({"upload": upload.pk, "seconds": time.perf_counter() - started, "queries": counter.count,
-                      "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                      "rss_mb": peak_rss_mb()}))
 
 
 def measure_register(upload_id):
@@ -149,13 +148,13 @@ def measure_register(upload_id):
         excel_import.start_import(upload, user=upload.uploaded_by)
         answers = excel_import_register(upload)
     seconds = time.perf_counter() - started
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss = peak_rss_mb()
     workbook_started = time.perf_counter()
     handle = build_workbook(answers)
     print(json.dumps({
         "seconds": seconds, "queries": counter.count, "rss_mb": rss, "counts": upload.result_counts,
         "workbook": time.perf_counter() - workbook_started,
-        "workbook_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "workbook_rss_mb": peak_rss_mb(),
         "workbook_size_mb": handle.seek(0, 2) / 1e6,
     }))
 
@@ -251,7 +250,7 @@ def main():
     companies = prepare(max(sizes))
     workdir = Path(tempfile.mkdtemp(prefix="bench-xl-"))
     anchor_per_row = None
-    print(f"database {connection.vendor}; medians of {args.runs} runs; peak memory = max RSS of a fresh process")
+    print(f"database {connection.vendor}; medians of {args.runs} runs; peak memory = peak RSS (VmHWM) of a fresh process")
     for rows in sizes:
         path = workdir / f"devices-{rows}.xlsx"
         make_file(rows, path)

@@ -12,7 +12,7 @@ from .choices import Country
 from .excel_import import COLUMNS, column_titles
 from .wording import format_money
 
-TEMPLATE_ROWS = 5000  # rows prepared with validation; more can be typed below
+TEMPLATE_ROWS = 5000  # rows with drop-downs and checks; more can be typed below
 _WIDTHS = {"serial": 18, "product": 22, "installed_on": 18, "postcode": 14, "country": 10, "reference": 28}
 
 
@@ -34,14 +34,12 @@ def build_template(campaign, campaign_products, company):
         sheet.column_dimensions[letter].width = _WIDTHS[column]
     sheet.freeze_panes = "A2"
 
-    # Text, so Excel keeps leading zeros and all digits of long serial numbers; dates as dates.
+    # Column styles, not formatted empty cells: Excel and LibreOffice apply them to what is
+    # typed, and the sheet stays empty below the header (a program appending rows starts at
+    # row 2). Text keeps leading zeros and every digit of long serial numbers.
     sheet.column_dimensions["A"].number_format = "@"
-    sheet.column_dimensions["D"].number_format = "@"
     sheet.column_dimensions["C"].number_format = "DD-MM-YYYY"
-    for row in range(2, TEMPLATE_ROWS + 2):
-        sheet.cell(row=row, column=1).number_format = "@"
-        sheet.cell(row=row, column=3).number_format = "DD-MM-YYYY"
-        sheet.cell(row=row, column=4).number_format = "@"
+    sheet.column_dimensions["D"].number_format = "@"
 
     # The drop-down lists live on a hidden sheet, so the product list can be as long as it needs.
     codes = [line.product.code for line in campaign_products]

@@ -55,7 +55,8 @@ def test_the_template_is_a_workbook_for_the_active_campaign(installer_client, ca
         "Serial number", "Product type", "Installation date", "Postcode", "Country", "Own reference",
     ]
     assert sheet.freeze_panes == "A2"
-    assert sheet["A2"].number_format == "@"  # serials stay text
+    assert sheet.column_dimensions["A"].number_format == "@"  # serials stay text
+    assert sheet.max_row == 1  # nothing below the header: appended rows start at row 2
     lists = workbook["Lists"]
     assert lists.sheet_state == "hidden"
     codes = [c.value for c in lists["A"][1:] if c.value]
@@ -65,6 +66,12 @@ def test_the_template_is_a_workbook_for_the_active_campaign(installer_client, ca
     assert validations["E2:E5001"].type == "list"
     assert validations["C2:C5001"].type == "date"
     assert "Instructions" in workbook.sheetnames
+
+
+def test_openpyxl_reads_through_defusedxml():
+    from openpyxl.xml import DEFUSEDXML
+
+    assert DEFUSEDXML
 
 
 def test_the_template_speaks_the_users_language(client, installer, campaign):
