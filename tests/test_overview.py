@@ -219,3 +219,38 @@ def test_the_form_shows_field_errors_and_duplicates(installer_client, register):
     })
     assert "already registered serial number 1000000001" in response.content.decode()
     assert Registration.objects.count() == 1
+
+
+def test_the_right_model_is_offered_only_when_it_takes_part(installer_client, register):
+    mismatch = register(serial="4000000001")  # an STP5.0 (in the campaign) claimed as STP10.0
+    page = installer_client.get(f"/registrations/{mismatch.pk}/").content.decode()
+    assert "Register it as STP5.0-3SE-40" in page
+    sunny_boy = register(serial="5000000001")  # a Sunny Boy (not in the campaign) claimed as STP10.0
+    page = installer_client.get(f"/registrations/{sunny_boy.pk}/").content.decode()
+    assert "Register it as" not in page
+
+
+def test_after_the_deadline_registering_says_it_is_closed(installer_client, installer, campaign, time_machine):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    time_machine.move_to(datetime(2027, 2, 1, 9, tzinfo=ZoneInfo("Europe/Amsterdam")))
+    installer_client.force_login(installer)  # the old session expired on the way
+    response = installer_client.get("/registrations/new/", follow=True)
+    assert response.redirect_chain[-1][0] == "/"
+    assert "Registration is closed" in response.content.decode()
+    assert 'href="/registrations/new/"' not in response.content.decode()
+
+
+def test_an_invalid_filter_is_ignored_and_the_others_still_apply(installer_client, mixed):
+    registrations = installer_client.get("/?status=bogus&q=1999999999").context["page"].object_list
+    assert [r.serial for r in registrations] == ["1999999999"]
+
+
+def test_installers_see_the_campaign_team_not_a_staff_members_name(installer_client, register, staff):
+    from registrations import services
+
+    registration = services.request_documents(register(), actor=staff, note="Please upload the invoice.")
+    page = installer_client.get(f"/registrations/{registration.pk}/").content.decode()
+    assert "SMA campaign team" in page
+    assert staff.email not in page

@@ -251,3 +251,15 @@ def test_batch_queries_do_not_grow_with_the_number_of_rows(company, installer, r
     # (999 parameters); the service itself runs the same statements for any chunk.
     large = count(50, company)
     assert 5 < large == small
+
+
+def test_dates_are_amsterdam_dates_just_after_midnight(register, campaign, time_machine):
+    """00:30 in Amsterdam is still the day before in UTC: every date rule uses the local day."""
+    CampaignProduct.objects.filter(campaign=campaign).update(requires_documents=True)
+    time_machine.move_to(datetime(2026, 6, 16, 0, 30, tzinfo=AMS))
+    registration = register(installed_on=date(2026, 6, 16))  # installed "today", local time
+    assert registration.status == Status.MORE_INFO
+    assert registration.documents_due_at == datetime(2026, 7, 1, tzinfo=AMS)  # 14 days from the 16th
+    time_machine.move_to(datetime(2027, 2, 1, 0, 30, tzinfo=AMS))
+    late = register(serial="1000000002", installed_on=date(2026, 11, 1))
+    assert late.reason == Reason.REGISTRATION_CLOSED
