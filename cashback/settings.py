@@ -138,8 +138,28 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"  # never served directly: documents go through a checked view
+# Uploaded files (Excel uploads, documents) go to local files, or to a private S3-compatible
+# bucket when S3_BUCKET is set. Either way they are only served through views that check
+# who asks; the bucket never hands out public URLs.
+S3_BUCKET = env_str("S3_BUCKET")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env_str("S3_ENDPOINT_URL") or None,
+            "region_name": env_str("S3_REGION") or None,
+            "access_key": env_str("S3_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("S3_SECRET_ACCESS_KEY") or None,
+            "location": env_str("S3_PREFIX"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": 300,
+            "file_overwrite": False,
+        },
+    }
+    if S3_BUCKET
+    else {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -209,6 +229,7 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIN
 
 # Portal behaviour.
 OVERVIEW_PAGE_SIZE = env_int("OVERVIEW_PAGE_SIZE", 50)
+DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 10_000_000)
 UPLOAD_MAX_ROWS = env_int("UPLOAD_MAX_ROWS", 50_000)
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20_000_000)
 UPLOAD_MAX_UNCOMPRESSED_BYTES = env_int("UPLOAD_MAX_UNCOMPRESSED_BYTES", 200_000_000)
@@ -226,9 +247,9 @@ LOGGING = {
 }
 
 CELERY_BEAT_SCHEDULE = {
-    # Nightly, Europe/Amsterdam: more-info registrations whose document deadline passed.
-    "expire-document-deadlines": {
-        "task": "registrations.tasks.expire_document_deadlines",
+    # Nightly, Europe/Amsterdam: expire overdue document deadlines, send the due reminders.
+    "document-deadlines": {
+        "task": "registrations.tasks.document_deadlines",
         "schedule": crontab(hour=1, minute=15),
     },
 }

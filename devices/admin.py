@@ -48,7 +48,8 @@ class CampaignAdmin(admin.ModelAdmin):
         (None, {"fields": ["name", "slug", "is_active", "terms"]}),
         (_("Period"), {"fields": ["installation_starts_on", "installation_ends_on", "registration_deadline"]}),
         (_("Document checks"), {"fields": [
-            "document_deadline_days", "audit_sample_percent", "volume_check_threshold", "volume_check_window_days",
+            "document_deadline_days", "first_reminder_days", "second_reminder_days", "audit_sample_percent",
+            "volume_check_threshold", "volume_check_window_days",
         ]}),
     ]
 

@@ -101,6 +101,14 @@ class Campaign(models.Model):
     document_deadline_days = models.PositiveSmallIntegerField(
         _("days to upload documents"), default=14
     )
+    first_reminder_days = models.PositiveSmallIntegerField(
+        _("first reminder (days before the deadline)"), null=True, blank=True, default=7,
+        help_text=_("Empty: no reminder."),
+    )
+    second_reminder_days = models.PositiveSmallIntegerField(
+        _("second reminder (days before the deadline)"), null=True, blank=True, default=2,
+        help_text=_("Empty: no reminder."),
+    )
     audit_sample_percent = models.DecimalField(
         _("audit sample (%)"),
         max_digits=5,
@@ -167,6 +175,11 @@ class Campaign(models.Model):
         digest = hashlib.sha256(f"{self.slug}:{serial}".encode()).digest()
         draw = int.from_bytes(digest[:8], "big") % 10000
         return draw < int(self.audit_sample_percent * 100)
+
+    @property
+    def reminder_days(self):
+        """Days before the deadline at which a reminder goes out, largest first."""
+        return sorted({d for d in (self.first_reminder_days, self.second_reminder_days) if d}, reverse=True)
 
     def volume_window_start(self, now=None):
         return (now or timezone.now()) - timedelta(days=self.volume_check_window_days)

@@ -35,3 +35,23 @@ def company_admin_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def is_reviewer(user):
+    return user.is_authenticated and user.is_active and user.is_staff and user.has_perm(
+        "registrations.review_registration"
+    )
+
+
+def reviewer_required(view):
+    """Campaign staff allowed to review documents and decide."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not is_reviewer(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper

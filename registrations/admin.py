@@ -14,7 +14,7 @@ from cashback.errors import DomainError
 
 from . import services
 from .choices import RowResult
-from .models import Company, Enrolment, Invitation, Membership, Registration, StatusChange, Upload, User
+from .models import Company, Document, Enrolment, Invitation, Membership, Registration, StatusChange, Upload, User
 
 
 @admin.register(User)
@@ -81,6 +81,21 @@ class StatusChangeInline(admin.TabularInline):
         return False
 
 
+class DocumentInline(admin.TabularInline):
+    model = Document
+    extra = 0
+    fields = ["kind", "link", "content_type", "size", "uploaded_by", "uploaded_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("file"))
+    def link(self, obj):
+        return format_html('<a href="{}">{}</a>', reverse("document_file", args=[obj.pk]), obj.original_name)
+
+
 class NoteForm(forms.Form):
     note = forms.CharField(
         label=_("Message to the installer"), widget=forms.Textarea(attrs={"rows": 4, "cols": 80}), required=False
@@ -96,14 +111,14 @@ class RegistrationAdmin(admin.ModelAdmin):
     search_fields = ["=serial", "company__name", "=company__customer_number", "reference"]
     list_select_related = ["product", "company", "campaign"]
     date_hierarchy = "created_at"
-    inlines = [StatusChangeInline]
+    inlines = [DocumentInline, StatusChangeInline]
     actions = ["request_documents", "approve", "reject"]
     show_full_result_count = False
     fieldsets = [
         (None, {"fields": ["company", "campaign", "serial", "product", "known_device", "installed_on",
                            "postcode", "country", "reference", "source", "created_by", "created_at"]}),
-        (_("Status"), {"fields": ["status", "reason", "message", "note", "amount_cents", "documents_due_at",
-                                  "status_changed_at", "paid_at"]}),
+        (_("Status"), {"fields": ["review", "status", "reason", "message", "note", "amount_cents",
+                                  "documents_due_at", "reminders_sent", "status_changed_at", "paid_at"]}),
     ]
 
     def get_readonly_fields(self, request, obj=None):
@@ -118,6 +133,11 @@ class RegistrationAdmin(admin.ModelAdmin):
     @admin.display(description=_("message to the installer"))
     def message(self, obj):
         return obj.message
+
+    @admin.display(description=_("review screen"))
+    def review(self, obj):
+        return format_html('<a href="{}">{}</a>', reverse("review_registration", args=[obj.pk]),
+                           _("Open the review screen"))
 
     @admin.display(description=_("cashback"), ordering="amount_cents")
     def amount(self, obj):

@@ -1,6 +1,7 @@
 from django import forms
-from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth import password_validation
+from django.contrib.auth.forms import PasswordResetForm
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from stdnum.eu import vat
@@ -8,10 +9,10 @@ from stdnum.eu import vat
 from . import companies
 from .choices import Country, Source, Status
 from .errors import InvalidInput
-from .wording import format_money
-from .models import Company, User
+from .models import Company, Document, User
 from .selectors import SORTABLE
 from .validation import normalize_postcode
+from .wording import format_money
 
 
 class DateInput(forms.DateInput):
@@ -201,3 +202,45 @@ class UploadForm(forms.Form):
         help_text=_("The Excel template, or any .xlsx, .xls, .ods or .csv file with the same columns."),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.ods,.csv"}),
     )
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field (Django's documented recipe)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/*"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)]
+
+
+class DocumentUploadForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What is it?"), choices=Document.Kind.choices, initial=Document.Kind.INVOICE)
+    files = MultipleFileField(label=_("Files"))
+
+
+class ReviewForm(forms.Form):
+    """A reviewer's decision; the note is what the installer reads (required to reject or ask)."""
+
+    class Decision(models.TextChoices):
+        APPROVE = "approve", _("Approve")
+        REJECT = "reject", _("Reject")
+        ASK = "ask", _("Ask for more information")
+
+    decision = forms.ChoiceField(choices=Decision.choices)
+    note = forms.CharField(label=_("Message to the installer"), required=False,
+                           widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") in (self.Decision.REJECT, self.Decision.ASK) and not cleaned.get("note", "").strip():
+            self.add_error("note", _("Write the reason; the installer will read it."))
+        return cleaned

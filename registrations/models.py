@@ -261,6 +261,8 @@ class Registration(models.Model):
     # amounts does not change it.
     amount_cents = models.PositiveIntegerField(_("cashback (cents)"), null=True, blank=True)
     documents_due_at = models.DateTimeField(_("documents due"), null=True, blank=True)
+    # Reminders already sent for the current deadline (days before it); a new deadline clears it.
+    reminders_sent = models.JSONField(_("reminders sent"), default=list, blank=True)
 
     created_at = models.DateTimeField(_("registered at"), default=timezone.now)
     created_by = models.ForeignKey(
@@ -282,6 +284,7 @@ class Registration(models.Model):
         verbose_name = _("registration")
         verbose_name_plural = _("registrations")
         ordering = ["-created_at", "-id"]
+        permissions = [("review_registration", _("Can review documents and decide"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["campaign", "company", "serial"], name="unique_registration_per_company"
@@ -443,3 +446,56 @@ class Upload(models.Model):
     @property
     def busy(self):
         return self.state in (self.State.CHECKING, self.State.IMPORTING)
+
+
+def document_path(document, filename):
+    """A random name: what the installer called the file is kept on the row, never in a path."""
+    return f"documents/{document.registration.company_id}/{uuid.uuid4().hex}.{document.extension}"
+
+
+class DocumentQuerySet(models.QuerySet):
+    def for_company(self, company):
+        """Documents of the company's registrations: scoped like Registration.objects.for_company."""
+        return self.filter(registration__in=Registration.objects.for_company(company))
+
+
+class Document(models.Model):
+    """An invoice or commissioning protocol uploaded as proof for a registration."""
+
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", _("Invoice")
+        PROTOCOL = "commissioning_protocol", _("Commissioning protocol")
+        OTHER = "other", _("Other proof of installation")
+
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="documents", verbose_name=_("registration")
+    )
+    kind = models.CharField(_("document type"), max_length=24, choices=Kind.choices)
+    file = models.FileField(_("file"), upload_to=document_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=40)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    objects = DocumentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self):
+        return self.original_name
+
+    @property
+    def extension(self):
+        return {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}[self.content_type]
+
+    @property
+    def is_image(self):
+        return self.content_type.startswith("image/")

@@ -9,6 +9,8 @@ from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from .choices import ACCEPTED_STATUSES
+
 
 def send(*, to, subject_template, body_template, context, language, html=True):
     with translation.override(language):
@@ -51,3 +53,58 @@ def send_password_reset(user):
         language=user.language,
         html=False,
     )
+
+
+def recipients(registrations):
+    """The company's contact address and the colleagues who registered these devices."""
+    company = registrations[0].company
+    addresses = [company.contact_email]
+    for registration in registrations:
+        user = registration.created_by
+        if user is not None and user.is_active and user.email not in addresses:
+            addresses.append(user.email)
+    return addresses[:20]
+
+
+def _send_about(registrations, template, **context):
+    company = registrations[0].company
+    send(
+        to=recipients(registrations),
+        subject_template=f"emails/{template}_subject.txt",
+        body_template=f"emails/{template}",
+        context={"company": company, "registrations": registrations[:LISTED], "count": len(registrations),
+                 "more": max(0, len(registrations) - LISTED), "one": registrations[0] if len(registrations) == 1 else None,
+                 "accepted": _accepted, **context},
+        language=company.language,
+    )
+
+
+LISTED = 50  # devices listed one by one in an email; the rest are one link away
+
+
+class _Accepted:
+    """Rendered in the email's language (the template runs under translation.override)."""
+
+    def __str__(self):
+        from .documents import accepted_text
+
+        return accepted_text()
+
+
+_accepted = _Accepted()
+
+
+def send_documents_needed(registrations):
+    _send_about(registrations, "documents_needed")
+
+
+def send_reminder(registrations, days_left):
+    _send_about(registrations, "documents_reminder", days_left=days_left)
+
+
+def send_expired(registrations):
+    _send_about(registrations, "deadline_expired")
+
+
+def send_decision(registration):
+    _send_about([registration], "decision", approved=registration.status in ACCEPTED_STATUSES)

@@ -19,7 +19,7 @@ from cashback.errors import DomainError
 from devices.models import Campaign, CampaignProduct, KnownDevice, ProductModel
 from devices.serials import check_serial_length, normalize_serial
 
-from . import validation
+from . import outbox, validation
 from .choices import CLAIM_STATUSES, CORRECTABLE_REASONS, Reason, Status, SystemJob
 from .errors import (
     DuplicateRegistration,
@@ -282,6 +282,9 @@ class _Registrar:
         if resubmitted:
             self._resubmit(resubmitted)
         changed = new + [outcome for outcome, _old in resubmitted]
+        outbox.documents_needed(
+            (self.company_pk, o.registration_id) for o in changed if o.decision.status == Status.MORE_INFO
+        )
         insert_rows(StatusChange, {
             "registration_id": [o.registration_id for o in changed],
             "from_status": [""] * len(new) + [old for _outcome, old in resubmitted],
@@ -437,16 +440,20 @@ def _require_note(note):
 def request_documents(registration, *, actor, note):
     """Staff ask for documents: an audit of an accepted registration, or asking again after review."""
     now = timezone.now()
-    return _transition(
-        registration,
-        allowed_from=(Status.ACCEPTED, Status.IN_REVIEW),
-        to=Status.MORE_INFO,
-        reason=Reason.DOCUMENTS_REQUESTED,
-        actor=actor,
-        note=_require_note(note),
-        now=now,
-        documents_due_at=documents_deadline(now, registration.campaign.document_deadline_days),
-    )
+    with transaction.atomic():
+        changed = _transition(
+            registration,
+            allowed_from=(Status.ACCEPTED, Status.IN_REVIEW),
+            to=Status.MORE_INFO,
+            reason=Reason.DOCUMENTS_REQUESTED,
+            actor=actor,
+            note=_require_note(note),
+            now=now,
+            documents_due_at=documents_deadline(now, registration.campaign.document_deadline_days),
+            reminders_sent=[],
+        )
+        outbox.documents_needed([(changed.company_id, changed.pk)])
+    return changed
 
 
 def mark_documents_received(registration, *, actor):
@@ -464,29 +471,35 @@ def approve(registration, *, actor, note=""):
         if current.amount_cents is None:
             raise InvalidTransition(_("This registration has no cashback amount and cannot be approved."))
 
-    return _transition(
-        registration,
-        allowed_from=(Status.MORE_INFO, Status.IN_REVIEW),
-        to=Status.ACCEPTED,
-        reason=Reason.APPROVED,
-        actor=actor,
-        note=(note or "").strip(),
-        guard=has_amount,
-        documents_due_at=None,
-    )
+    with transaction.atomic():
+        changed = _transition(
+            registration,
+            allowed_from=(Status.MORE_INFO, Status.IN_REVIEW),
+            to=Status.ACCEPTED,
+            reason=Reason.APPROVED,
+            actor=actor,
+            note=(note or "").strip(),
+            guard=has_amount,
+            documents_due_at=None,
+        )
+        outbox.decided(changed)
+    return changed
 
 
 def reject(registration, *, actor, note):
-    return _transition(
-        registration,
-        allowed_from=(Status.MORE_INFO, Status.IN_REVIEW),
-        to=Status.NOT_REGISTRABLE,
-        reason=Reason.REJECTED,
-        actor=actor,
-        note=_require_note(note),
-        documents_due_at=None,
-        amount_cents=None,
-    )
+    with transaction.atomic():
+        changed = _transition(
+            registration,
+            allowed_from=(Status.MORE_INFO, Status.IN_REVIEW),
+            to=Status.NOT_REGISTRABLE,
+            reason=Reason.REJECTED,
+            actor=actor,
+            note=_require_note(note),
+            documents_due_at=None,
+            amount_cents=None,
+        )
+        outbox.decided(changed)
+    return changed
 
 
 def expire_document_deadline(registration, *, now=None):
@@ -508,21 +521,40 @@ def expire_document_deadline(registration, *, now=None):
     )
 
 
-def expire_overdue_registrations(now=None):
-    """The nightly job: more-info registrations past their deadline become not registrable.
+def add_documents(registration, *, files, user):
+    """The installer's proof: store the files and, if documents were awaited, move the
+    registration to "in review" (the deadline stops counting). `files` is [(kind, file)].
 
-    Each registration in its own transaction, re-checked under a row lock, so an upload that
-    lands while the job runs wins and a second run changes nothing.
+    Every file is checked before anything is stored: one bad file refuses them all.
     """
-    now = now or timezone.now()
-    overdue = Registration.objects.filter(
-        status=Status.MORE_INFO, documents_due_at__lte=now
-    ).values_list("pk", flat=True)
-    expired = 0
-    for pk in list(overdue):
-        try:
-            expire_document_deadline(Registration(pk=pk), now=now)
-        except InvalidTransition:
-            continue
-        expired += 1
-    return expired
+    from .documents import inspect
+    from .models import Document
+
+    if registration.status not in (Status.MORE_INFO, Status.IN_REVIEW):
+        raise InvalidTransition(
+            _("Documents can be added while more information is needed or the registration is in review.")
+        )
+    checked = [(kind, upload, inspect(upload)) for kind, upload in files]
+    if not checked:
+        raise InvalidInput(_("Choose at least one file."), field="files")
+    documents = []
+    try:
+        for kind, upload, facts in checked:
+            document = Document(
+                registration=registration, kind=kind, original_name=(upload.name or "document")[-255:],
+                content_type=facts.content_type, size=facts.size, sha256=facts.sha256,
+                uploaded_by=user if user is not None and user.is_authenticated else None,
+            )
+            document.file.save(upload.name or "document", upload, save=False)
+            documents.append(document)
+        with transaction.atomic():
+            for document in documents:
+                document.save()
+            if registration.status == Status.MORE_INFO:
+                mark_documents_received(registration, actor=user)
+    except Exception:
+        for document in documents:
+            document.file.delete(save=False)  # nothing points at them any more
+        raise
+    return documents
+

@@ -5,8 +5,9 @@ from smtplib import SMTPException
 
 from celery import shared_task
 
-from . import excel_import, notifications, services
-from .models import Invitation, Upload, User
+from . import deadlines, excel_import, notifications
+from .choices import Status
+from .models import Invitation, Registration, Upload, User
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +31,48 @@ def send_invitation_email(invitation_id):
 
 
 @shared_task
-def expire_document_deadlines():
-    expired = services.expire_overdue_registrations()
-    log.info("Document deadline job: %d registration(s) expired", expired)
-    return expired
+def document_deadlines():
+    """Nightly: expire overdue more-info registrations and send the due reminders."""
+    result = deadlines.run()
+    log.info("Document deadline job: %(expired)d expired, %(reminded)d reminded", result)
+    return result
+
+
+def _registrations(company_id, ids):
+    return list(
+        Registration.objects.filter(company_id=company_id, pk__in=ids)
+        .select_related("company", "product", "campaign", "created_by")
+        .order_by("documents_due_at", "serial")
+    )
+
+
+@shared_task(**EMAIL_RETRY)
+def notify_documents_needed(company_id, registration_ids):
+    registrations = [r for r in _registrations(company_id, registration_ids) if r.status == Status.MORE_INFO]
+    if registrations:
+        notifications.send_documents_needed(registrations)
+
+
+@shared_task(**EMAIL_RETRY)
+def notify_reminder(company_id, registration_ids, days_left):
+    registrations = [r for r in _registrations(company_id, registration_ids) if r.status == Status.MORE_INFO]
+    if registrations:
+        notifications.send_reminder(registrations, days_left)
+
+
+@shared_task(**EMAIL_RETRY)
+def notify_expired(company_id, registration_ids):
+    registrations = _registrations(company_id, registration_ids)
+    if registrations:
+        notifications.send_expired(registrations)
+
+
+@shared_task(**EMAIL_RETRY)
+def notify_decision(registration_id):
+    registration = Registration.objects.select_related("company", "product", "campaign", "created_by").get(
+        pk=registration_id
+    )
+    notifications.send_decision(registration)
 
 
 @shared_task(**EMAIL_RETRY)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import upload_views, views
+from . import document_views, review_views, upload_views, views
 
 urlpatterns = [
     path("", views.home, name="overview"),
@@ -18,6 +18,11 @@ urlpatterns = [
     path("registrations/uploads/<int:pk>/result.xlsx", upload_views.upload_result, name="upload_result"),
     path("registrations/uploads/<int:pk>/check.xlsx", upload_views.upload_preview_workbook, name="upload_check"),
     path("registrations/<int:pk>/", views.registration_detail, name="registration_detail"),
+    path("registrations/<int:pk>/documents/", document_views.upload_documents, name="upload_documents"),
+    path("documents/<int:pk>/", document_views.document_file, name="document_file"),
+    path("review/", review_views.queue, name="review_queue"),
+    path("review/<int:pk>/", review_views.review, name="review_registration"),
+    path("review/<int:pk>/decide/", review_views.decide, name="review_decide"),
     path("company/", views.company, name="company"),
     path("company/invite/", views.invite, name="invite"),
     path("company/invitations/<int:pk>/revoke/", views.revoke_invitation, name="revoke_invitation"),

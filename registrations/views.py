@@ -136,6 +136,7 @@ def registration_detail(request, pk):
     history = registration.history.select_related("actor")
     return render(request, "portal/registration_detail.html", {
         "registration": registration, "history": history, "Status": Status,
+        "documents": registration.documents.all(),
         "fix_product": selectors.suggested_product(registration),
     })
 

@@ -247,9 +247,9 @@ def test_batch_queries_do_not_grow_with_the_number_of_rows(company, installer, r
 
     small = count(3, company)
     Registration.objects.exclude(serial="1000000050").delete()
-    # 50 rows: below the statement size at which Django splits a bulk insert on SQLite
+    # 40 rows: below the statement size at which Django splits a bulk insert on SQLite
     # (999 parameters); the service itself runs the same statements for any chunk.
-    large = count(50, company)
+    large = count(40, company)
     assert 5 < large == small
 
 

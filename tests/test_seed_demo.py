@@ -14,6 +14,9 @@ def test_seed_demo_loads_a_usable_demo_and_can_run_again(db, capsys, client):
     statuses = set(demo.registrations.values_list("status", flat=True))
     assert {Status.ACCEPTED, Status.MORE_INFO, Status.IN_REVIEW, Status.NOT_REGISTRABLE} <= statuses
     count = Registration.objects.count()
+    in_review = demo.registrations.get(status=Status.IN_REVIEW)
+    [invoice] = in_review.documents.all()
+    assert invoice.content_type == "application/pdf" and invoice.file.read().startswith(b"%PDF-")
 
     call_command("seed_demo")
     assert Registration.objects.count() == count

@@ -107,10 +107,10 @@ def test_the_database_allows_one_registration_per_campaign_company_and_serial(re
 def test_the_deadline_job_expires_overdue_registrations_once(needs_documents, time_machine):
     assert needs_documents.documents_due_at == datetime(2026, 6, 30, tzinfo=AMS)
     time_machine.move_to(datetime(2026, 6, 29, 23, 59, tzinfo=AMS))
-    assert tasks.expire_document_deadlines() == 0
+    assert tasks.document_deadlines()["expired"] == 0
     time_machine.move_to(datetime(2026, 6, 30, 0, 1, tzinfo=AMS))
-    assert tasks.expire_document_deadlines() == 1
-    assert tasks.expire_document_deadlines() == 0
+    assert tasks.document_deadlines()["expired"] == 1
+    assert tasks.document_deadlines()["expired"] == 0
     needs_documents.refresh_from_db()
     assert (needs_documents.status, needs_documents.reason) == (Status.NOT_REGISTRABLE, Reason.DEADLINE_EXPIRED)
     last = needs_documents.history.last()
@@ -122,7 +122,7 @@ def test_an_upload_in_the_last_second_beats_the_deadline(needs_documents, instal
     time_machine.move_to(datetime(2026, 6, 29, 23, 59, 59, tzinfo=AMS))
     services.mark_documents_received(needs_documents, actor=installer)
     time_machine.move_to(datetime(2026, 7, 1, 2, tzinfo=AMS))
-    assert tasks.expire_document_deadlines() == 0
+    assert tasks.document_deadlines()["expired"] == 0
     needs_documents.refresh_from_db()
     assert needs_documents.status == Status.IN_REVIEW
 
@@ -140,7 +140,7 @@ def test_expiring_before_the_deadline_is_refused(needs_documents):
 
 
 def test_the_deadline_job_is_scheduled_nightly(settings):
-    entry = settings.CELERY_BEAT_SCHEDULE["expire-document-deadlines"]
-    assert entry["task"] == tasks.expire_document_deadlines.name
+    entry = settings.CELERY_BEAT_SCHEDULE["document-deadlines"]
+    assert entry["task"] == tasks.document_deadlines.name
     assert entry["schedule"].hour == {1}
     assert timedelta(0) < entry["schedule"].remaining_estimate(datetime(2026, 6, 15, 2, tzinfo=AMS)) <= timedelta(days=1)

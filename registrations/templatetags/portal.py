@@ -42,3 +42,11 @@ def deadline(registration):
         remaining = ngettext("%(days)d day left", "%(days)d days left", left) % {"days": left}
     return format_html('<span class="deadline">{}</span>{}', format_day(day),
                        format_html(' <span class="small muted">({})</span>', remaining) if remaining else "")
+
+
+@register.filter
+def reason_label(code):
+    """A reason code as its label, for staff pages that annotate codes from the history."""
+    from ..choices import Reason
+
+    return Reason(code).label if code in Reason.values else ""

@@ -50,8 +50,9 @@ def page(request, browser, live_server):
 
 @pytest.fixture
 def screenshot(page):
-    def shoot(name):
+    def shoot(name, other=None, device=None):
+        """Save a full-page PNG of `page` (or of `other`, a second window) under test-artifacts/."""
         ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"{name}-{page.device}.png"), full_page=True)
+        (other or page).screenshot(path=str(ARTIFACTS / f"{name}-{device or page.device}.png"), full_page=True)
 
     return shoot

@@ -1,11 +1,14 @@
 from django.core.management.base import BaseCommand
 
-from registrations.services import expire_overdue_registrations
+from registrations import deadlines
 
 
 class Command(BaseCommand):
-    help = "Make more-information registrations whose document deadline has passed not registrable."
+    help = (
+        "The nightly document-deadline job, by hand: more-information registrations whose deadline "
+        "passed become not registrable, and the due reminders are sent."
+    )
 
     def handle(self, *args, **options):
-        expired = expire_overdue_registrations()
-        self.stdout.write(f"{expired} registration(s) expired")
+        result = deadlines.run()
+        self.stdout.write(f"{result['expired']} registration(s) expired, {result['reminded']} reminded")

@@ -3,11 +3,14 @@
 Safe to run again: what exists is left alone and the logins are printed each time.
 """
 
+import io
 from datetime import date, timedelta
 
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image, ImageDraw, ImageFont
 
 from devices.models import Campaign, CampaignProduct, KnownDevice, ProductFamily, ProductModel
 from registrations import services
@@ -40,6 +43,24 @@ PRODUCTS = [
     ("SB3.0-1AV-41", "sunny-boy", None, False),
 ]
 SERIALS_PER_PRODUCT = 400
+
+
+def demo_invoice(company, registration):
+    """A one-page PDF that looks like an invoice, so the review screen has something to show."""
+    page = Image.new("RGB", (1240, 1754), "white")  # A4 at 150 dpi
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.load_default(size=34)
+    lines = [
+        company.name, f"{company.street}, {company.postcode} {company.city}", "",
+        "FACTUUR 2026-0142", f"Datum: {registration.installed_on:%d-%m-%Y}", "",
+        "Levering en installatie:", f"1 x {registration.product.code}", f"Serienummer {registration.serial}",
+        f"Project: {registration.reference}", "", "Totaal excl. btw: EUR 14.850,00",
+    ]
+    for number, line in enumerate(lines):
+        draw.text((120, 140 + number * 56), line, fill="black", font=font)
+    buffer = io.BytesIO()
+    page.save(buffer, format="PDF", resolution=150)
+    return buffer.getvalue()
 
 
 def demo_serial(product_index, number):
@@ -147,14 +168,16 @@ class Command(BaseCommand):
             source=Source.WEB, user=installer,
         )
         core2 = demo.registrations.get(serial=demo_serial(5, 1))
-        services.mark_documents_received(core2, actor=installer)
+        services.add_documents(core2, user=installer, files=[
+            ("invoice", ContentFile(demo_invoice(demo, core2), name="factuur-2026-0142.pdf")),
+        ])
 
     def _print_logins(self):
         self.stdout.write(self.style.SUCCESS("\nDemo data ready. Logins (password for all: %s):" % PASSWORD))
         self.stdout.write(f"  installer (company admin)  {INSTALLER}")
         self.stdout.write(f"  installer (colleague)      {COLLEAGUE}")
         self.stdout.write(f"  other company (BE)         {OTHER}")
-        self.stdout.write(f"  campaign staff (admin)     {STAFF}   → http://127.0.0.1:8000/admin/")
+        self.stdout.write(f"  campaign staff (admin)     {STAFF}   → http://127.0.0.1:8000/review/ and /admin/")
         self.stdout.write("Serial numbers to try in 'Register a device':")
         self.stdout.write(f"  {demo_serial(3, 300)} as STP10.0-3SE-40  → registration successful")
         self.stdout.write(f"  {demo_serial(3, 301)} as STP8.0-3SE-40   → not registrable (serial belongs to another model)")

@@ -1,0 +1,32 @@
+"""Emails that follow status changes, queued for the worker once the change is committed.
+
+The services call these inside their transaction; nothing is sent if it rolls back, and a
+failed send (retried by the task) never undoes the change.
+"""
+
+from collections import defaultdict
+from functools import partial
+
+from django.db import transaction
+
+
+def documents_needed(registrations):
+    """Registrations that just entered "more information needed": one email per company."""
+    from .tasks import notify_documents_needed
+
+    for company_id, ids in _by_company(registrations).items():
+        transaction.on_commit(partial(notify_documents_needed.delay, company_id, ids))
+
+
+def decided(registration):
+    """Approved or rejected by campaign staff."""
+    from .tasks import notify_decision
+
+    transaction.on_commit(partial(notify_decision.delay, registration.pk))
+
+
+def _by_company(registrations):
+    grouped = defaultdict(list)
+    for company_id, pk in registrations:
+        grouped[company_id].append(pk)
+    return grouped
