@@ -32,6 +32,13 @@ def env_int(name, default):
     return int(value)
 
 
+def env_float(name, default):
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return float(value)
+
+
 def env_list(name, default=""):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -142,22 +149,34 @@ MEDIA_URL = "/media/"  # never served directly: documents go through a checked v
 # bucket when S3_BUCKET is set. Either way they are only served through views that check
 # who asks; the bucket never hands out public URLs.
 S3_BUCKET = env_str("S3_BUCKET")
-STORAGES = {
-    "default": {
+
+
+def s3_storage(bucket, *, endpoint_url=None, region=None, access_key=None, secret_key=None, prefix=""):
+    """The private-bucket storage (the tests use this too, against moto's server)."""
+    return {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
-            "bucket_name": S3_BUCKET,
-            "endpoint_url": env_str("S3_ENDPOINT_URL") or None,
-            "region_name": env_str("S3_REGION") or None,
-            "access_key": env_str("S3_ACCESS_KEY_ID") or None,
-            "secret_key": env_str("S3_SECRET_ACCESS_KEY") or None,
-            "location": env_str("S3_PREFIX"),
+            "bucket_name": bucket,
+            "endpoint_url": endpoint_url or None,
+            "region_name": region or None,
+            "access_key": access_key or None,
+            "secret_key": secret_key or None,
+            "location": prefix,
             "default_acl": "private",
             "querystring_auth": True,
             "querystring_expire": 300,
             "file_overwrite": False,
+            # Files read back (downloads, uploaded workbooks) spill to disk above 5 MB.
+            "max_memory_size": 5_000_000,
         },
     }
+
+
+STORAGES = {
+    "default": s3_storage(
+        S3_BUCKET, endpoint_url=env_str("S3_ENDPOINT_URL"), region=env_str("S3_REGION"),
+        access_key=env_str("S3_ACCESS_KEY_ID"), secret_key=env_str("S3_SECRET_ACCESS_KEY"), prefix=env_str("S3_PREFIX"),
+    )
     if S3_BUCKET
     else {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -238,6 +257,34 @@ UPLOAD_MAX_COMPRESSION_RATIO = env_int("UPLOAD_MAX_COMPRESSION_RATIO", 100)
 UPLOAD_SYNC_MAX_ROWS = env_int("UPLOAD_SYNC_MAX_ROWS", 2_000)
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 7)
 
+# The monitoring portals' customer-number feed (portal_sync/FEED.md), one entry per portal.
+# In development the defaults point at the stand-in that `make run` starts on port 8100.
+STANDIN_URL = env_str("PORTAL_STANDIN_URL", "http://127.0.0.1:8100" if DEBUG else "")
+PORTALS = [
+    {
+        "name": name,
+        "base_url": env_str(f"{prefix}_URL", f"{STANDIN_URL}/{path}" if STANDIN_URL else "").rstrip("/"),
+        "token_url": env_str(f"{prefix}_TOKEN_URL"),
+        "client_id": env_str(f"{prefix}_CLIENT_ID", demo_id if STANDIN_URL else ""),
+        "client_secret": env_str(f"{prefix}_CLIENT_SECRET", f"{demo_id}-secret" if STANDIN_URL else ""),
+    }
+    for name, prefix, path, demo_id in [
+        ("sunny_portal", "SUNNY_PORTAL", "sunny-portal", "demo-sp"),
+        ("ennexos", "ENNEXOS", "ennexos", "demo-ennexos"),
+    ]
+]
+PORTAL_TIMEOUT = (env_float("PORTAL_CONNECT_TIMEOUT", 5.0), env_float("PORTAL_READ_TIMEOUT", 30.0))
+PORTAL_RETRY = {
+    "attempts": env_int("PORTAL_RETRIES", 5),
+    "backoff": env_float("PORTAL_BACKOFF", 1.0),  # seconds: 1, 2, 4, 8 ... plus jitter
+    "backoff_max": env_float("PORTAL_BACKOFF_MAX", 60.0),
+    "jitter": env_float("PORTAL_BACKOFF_JITTER", 1.0),
+}
+PORTAL_PAGE_SIZE = env_int("PORTAL_PAGE_SIZE", 50)
+PORTAL_SYNC_FETCH_THREADS = env_int("PORTAL_SYNC_FETCH_THREADS", 8)
+# A run holds a lock that expires, so a crashed run does not block the next night's.
+PORTAL_SYNC_LOCK_SECONDS = env_int("PORTAL_SYNC_LOCK_SECONDS", 900)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -251,5 +298,10 @@ CELERY_BEAT_SCHEDULE = {
     "document-deadlines": {
         "task": "registrations.tasks.document_deadlines",
         "schedule": crontab(hour=1, minute=15),
+    },
+    # Nightly, Europe/Amsterdam: register the devices the monitoring portals report.
+    "portal-sync": {
+        "task": "portal_sync.tasks.sync_portals",
+        "schedule": crontab(hour=2, minute=30),
     },
 }

@@ -19,4 +19,5 @@ urlpatterns = [
     ),
     path("", include("django.contrib.auth.urls")),
     path("", include("registrations.urls")),
+    path("", include("portal_sync.urls")),
 ]

@@ -22,6 +22,11 @@ class ProductFamily(models.Model):
         validators=[MinValueValidator(4), MaxValueValidator(32)],
         help_text=_("Number of digits in a serial number of this family."),
     )
+    transferred_from_portal = models.BooleanField(
+        _("transferred from the monitoring portals"),
+        default=False,
+        help_text=_("Devices of this family are registered automatically by the daily Sunny Portal sync."),
+    )
 
     class Meta:
         verbose_name = _("product family")

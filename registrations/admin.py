@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _, ngettext
 
 from cashback.errors import DomainError
+from cashback.readonly_admin import ReadOnlyAdmin
 
 from . import services
 from .choices import RowResult
@@ -193,21 +194,12 @@ class RegistrationAdmin(admin.ModelAdmin):
 
 
 @admin.register(StatusChange)
-class StatusChangeAdmin(admin.ModelAdmin):
+class StatusChangeAdmin(ReadOnlyAdmin):
     list_display = ["registration", "from_status", "to_status", "reason", "actor", "job", "created_at"]
     list_filter = ["to_status", "reason", "job"]
     search_fields = ["=registration__serial"]
     list_select_related = ["registration__product", "actor"]
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Upload)

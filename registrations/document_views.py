@@ -10,7 +10,6 @@ from cashback.errors import DomainError
 
 from . import services
 from .access import company_required, is_reviewer
-from .choices import Status
 from .documents import accepted_text
 from .forms import DocumentUploadForm
 from .models import Document, Registration
@@ -21,7 +20,7 @@ def upload_documents(request, pk):
     registration = get_object_or_404(
         Registration.objects.for_company(request.company).with_display_relations(), pk=pk
     )
-    can_upload = registration.status in (Status.MORE_INFO, Status.IN_REVIEW)
+    can_upload = registration.accepts_documents()
     form = DocumentUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and can_upload and form.is_valid():
         kind = form.cleaned_data["kind"]
@@ -31,6 +30,8 @@ def upload_documents(request, pk):
             )
         except DomainError as error:
             form.add_error("files" if error.field == "files" else None, error.message)
+            registration.refresh_from_db()
+            can_upload = registration.accepts_documents()
         else:
             messages.success(request, _("Thank you: we received your documents and will review them."))
             return redirect("registration_detail", registration.pk)
@@ -55,7 +56,7 @@ def document_file(request, pk):
     response = FileResponse(
         document.file.open("rb"),
         as_attachment="download" in request.GET,
-        filename=document.original_name,
+        filename=document.download_name,
         content_type=document.content_type,
     )
     # Served as the type its content proved to be (documents.inspect), never sniffed.

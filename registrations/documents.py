@@ -8,6 +8,7 @@ PDF called 'scan.jpeg' is accepted as the PDF it is.
 import hashlib
 import io
 import logging
+import warnings
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -93,14 +94,36 @@ def _check_pdf(data, name):
         ) from None
 
 
+# A phone photo has 12 to 50 million pixels; more is a picture no reviewer's browser should
+# decode (a small PNG can hold 144 million pixels, half a gigabyte once decoded).
+MAX_IMAGE_PIXELS = 80_000_000
+
+
 def _check_image(data, name, expected):
     from PIL import Image
 
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with warnings.catch_warnings():
+            # Pillow warns from 89 million pixels; the stricter cap below refuses them anyway.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+        with image:
             if image.format != expected:
                 raise ValueError(image.format)
+            width, height = image.size
+            if width * height > MAX_IMAGE_PIXELS:
+                raise DocumentRefused(
+                    _("%(name)s has too many pixels (%(width)d × %(height)d). Upload a smaller photo or a PDF.")
+                    % {"name": name, "width": width, "height": height},
+                    field="files",
+                )
             image.verify()
+            if expected == "JPEG":
+                # verify() checks little of a JPEG: decode it (the pixel count is bounded above).
+                with Image.open(io.BytesIO(data)) as decoded:
+                    decoded.load()
+    except DocumentRefused:
+        raise
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
         log.info("Refused image %s: %s", name, error)
         raise DocumentRefused(

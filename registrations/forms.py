@@ -215,9 +215,15 @@ class MultipleFileField(forms.FileField):
         kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/*"}))
         super().__init__(*args, **kwargs)
 
+    max_files = 10
+
     def clean(self, data, initial=None):
         single = super().clean
         if isinstance(data, (list, tuple)):
+            if len(data) > self.max_files:
+                raise forms.ValidationError(
+                    _("Upload at most %(count)d files at once.") % {"count": self.max_files}
+                )
             return [single(item, initial) for item in data]
         return [single(data, initial)]
 

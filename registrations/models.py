@@ -1,6 +1,6 @@
 import uuid
 from decimal import Decimal
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
@@ -325,6 +325,16 @@ class Registration(models.Model):
     def amount(self):
         return None if self.amount_cents is None else Decimal(self.amount_cents) / 100
 
+    def accepts_documents(self, now=None):
+        """Documents are taken while in review, and while more information is needed until
+        the deadline (the nightly job closes it; an upload after it is refused even if the
+        job has not run yet)."""
+        if self.status == Status.IN_REVIEW:
+            return True
+        if self.status != Status.MORE_INFO:
+            return False
+        return self.documents_due_at is None or self.documents_due_at > (now or timezone.now())
+
 
 class StatusChange(models.Model):
     """One line of a registration's history: who or what changed it, when, from, to, why."""
@@ -499,3 +509,10 @@ class Document(models.Model):
     @property
     def is_image(self):
         return self.content_type.startswith("image/")
+
+    @property
+    def download_name(self):
+        """The installer's name for the file with the extension of what it proved to be: a
+        PDF called "factuur.hta" is saved as "factuur.pdf", never run as something else."""
+        stem = PurePath(self.original_name.replace("\\", "/")).stem.strip(" .")[:100] or "document"
+        return f"{stem}.{self.extension}"

@@ -106,5 +106,9 @@ def send_expired(registrations):
     _send_about(registrations, "deadline_expired")
 
 
-def send_decision(registration):
-    _send_about([registration], "decision", approved=registration.status in ACCEPTED_STATUSES)
+def send_decision(change):
+    """The decision of this history row, whatever the registration's status is by now."""
+    registration = change.registration
+    registration.status, registration.reason, registration.note = change.to_status, change.reason, change.note
+    approved = change.to_status in ACCEPTED_STATUSES
+    _send_about([registration], "decision", approved=approved, staff_note=change.note if approved else "")

@@ -1,7 +1,9 @@
 """Emails that follow status changes, queued for the worker once the change is committed.
 
 The services call these inside their transaction; nothing is sent if it rolls back, and a
-failed send (retried by the task) never undoes the change.
+failed send (retried by the task) never undoes the change. Queuing is `robust`: a broker that
+cannot be reached right after the commit is logged, and does not turn a decision that was
+saved into an error page.
 """
 
 from collections import defaultdict
@@ -15,14 +17,15 @@ def documents_needed(registrations):
     from .tasks import notify_documents_needed
 
     for company_id, ids in _by_company(registrations).items():
-        transaction.on_commit(partial(notify_documents_needed.delay, company_id, ids))
+        transaction.on_commit(partial(notify_documents_needed.delay, company_id, ids), robust=True)
 
 
-def decided(registration):
-    """Approved or rejected by campaign staff."""
+def decided(change):
+    """Approved or rejected by campaign staff: the email tells this decision (its StatusChange),
+    even if the registration changed again before the worker got to it."""
     from .tasks import notify_decision
 
-    transaction.on_commit(partial(notify_decision.delay, registration.pk))
+    transaction.on_commit(partial(notify_decision.delay, change.pk), robust=True)
 
 
 def _by_company(registrations):

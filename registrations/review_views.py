@@ -1,11 +1,13 @@
 """The campaign team's review queue and review screen (staff with the review permission)."""
 
 from datetime import datetime, time
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -40,14 +42,35 @@ def _queue():
     )
 
 
-@reviewer_required
-def queue(request):
-    registrations = _queue()
-    q = request.GET.get("q", "").strip()
+def _search(registrations, q):
     if q:
         registrations = registrations.filter(
             Q(serial__icontains=q) | Q(company__name__icontains=q) | Q(company__customer_number=q.upper())
         )
+    return registrations
+
+
+def _next_after(registration, q):
+    """The registration after this one in the (searched) queue, wrapping round to the start:
+    skipping walks through the whole queue, and reviewers sharing it do not all land on the
+    oldest one."""
+    queue = _search(_queue(), q).exclude(pk=registration.pk)
+    later = queue.filter(
+        Q(status_changed_at__gt=registration.status_changed_at)
+        | Q(status_changed_at=registration.status_changed_at, id__gt=registration.id)
+    )
+    return later.first() or queue.first()
+
+
+def _review_url(registration, q):
+    url = reverse("review_registration", args=[registration.pk])
+    return f"{url}?{urlencode({'q': q})}" if q else url
+
+
+@reviewer_required
+def queue(request):
+    q = request.GET.get("q", "").strip()
+    registrations = _search(_queue(), q)
     today = timezone.localdate()
     counts = Registration.objects.aggregate(
         in_review=Count("id", filter=Q(status=Status.IN_REVIEW)),
@@ -72,11 +95,13 @@ def review(request, pk):
         )),
         pk=pk,
     )
-    return render(request, "review/registration.html", _context(registration, ReviewForm()))
+    return render(request, "review/registration.html", _context(registration, ReviewForm(), request))
 
 
-def _context(registration, form):
-    queue = _queue()
+def _context(registration, form, request):
+    q = (request.POST.get("q") or request.GET.get("q") or "").strip()
+    queue = _search(_queue(), q)
+    following = _next_after(registration, q)
     return {
         "registration": registration,
         "form": form,
@@ -84,8 +109,10 @@ def _context(registration, form):
         "history": registration.history.select_related("actor"),
         "other_claims": Registration.objects.filter(serial=registration.serial).exclude(pk=registration.pk)
         .select_related("company", "product"),
-        "next": queue.exclude(pk=registration.pk).first(),
+        "next": following,
+        "next_url": _review_url(following, q) if following else None,
         "left": queue.exclude(pk=registration.pk).count(),
+        "q": q,
         "Status": Status,
     }
 
@@ -94,6 +121,8 @@ def _context(registration, form):
 @reviewer_required
 def decide(request, pk):
     registration = get_object_or_404(Registration.objects.select_related("campaign"), pk=pk)
+    q = request.POST.get("q", "").strip()
+    following = _next_after(registration, q)  # before the decision moves it out of the queue
     form = ReviewForm(request.POST)
     if form.is_valid():
         decision, note = form.cleaned_data["decision"], form.cleaned_data["note"]
@@ -110,9 +139,10 @@ def decide(request, pk):
             messages.success(request, _("%(serial)s: %(decision)s.") % {
                 "serial": registration.serial, "decision": ReviewForm.Decision(decision).label,
             })
-            following = _queue().first()
-            return redirect("review_registration", following.pk) if following else redirect("review_queue")
+            if following is not None:
+                return redirect(_review_url(following, q))
+            return redirect(f"{reverse('review_queue')}?{urlencode({'q': q})}" if q else reverse("review_queue"))
     registration = _with_why(Registration.objects.select_related(
         "company", "product", "campaign", "known_device__product", "created_by"
     )).get(pk=pk)
-    return render(request, "review/registration.html", _context(registration, form), status=400)
+    return render(request, "review/registration.html", _context(registration, form, request), status=400)

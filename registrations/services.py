@@ -116,12 +116,14 @@ def register_device(
     return outcome.registration
 
 
-def register_devices(*, company, rows, source, user=None, job="", dry_run=False, progress=None):
+def register_devices(*, company, rows, source, user=None, job="", dry_run=False, progress=None,
+                     keep_refused=True):
     """Decide and (unless dry_run) save many rows, all in one transaction.
 
     Returns one RowOutcome per row, in order. Row-level problems (bad values, duplicates)
     are reported in the outcome and do not stop the other rows. With dry_run nothing is
-    written: that is the preview of an upload. The number of SQL queries does not depend on
+    written: that is the preview of an upload. With keep_refused=False rows the rules refuse
+    are decided but not saved (the portal sync registers only what meets the conditions). The number of SQL queries does not depend on
     the number of rows on PostgreSQL; `progress(done, total)` is called as rows are decided.
     """
     campaigns = list(
@@ -136,7 +138,7 @@ def register_devices(*, company, rows, source, user=None, job="", dry_run=False,
     for attempt in (1, 2):
         try:
             with transaction.atomic():
-                return _Registrar(company, campaigns, source, user, job).run(rows, progress)
+                return _Registrar(company, campaigns, source, user, job, keep_refused=keep_refused).run(rows, progress)
         except IntegrityError:
             if attempt == 2:
                 raise
@@ -157,8 +159,9 @@ class _Registrar:
 
     max_chunk = None  # rows per chunk when set (tests use it to exercise chunking)
 
-    def __init__(self, company, campaigns, source, user, job, dry_run=False):
+    def __init__(self, company, campaigns, source, user, job, dry_run=False, keep_refused=True):
         self.company = company
+        self.keep_refused = keep_refused
         self.campaigns = campaigns
         self.source = source
         self.user_id = user.pk if user is not None and user.is_authenticated else None
@@ -240,6 +243,8 @@ class _Registrar:
             return RowOutcome(row, clean=clean, error=DuplicateRegistration(
                 serial=serial, registered_at=previous["created_at"], registration_id=previous["id"],
             ))
+        if decision.status == Status.NOT_REGISTRABLE and not self.keep_refused:
+            return RowOutcome(row, clean=clean, decision=decision, campaign=campaign)
         if decision.status != Status.NOT_REGISTRABLE:
             self.volume[campaign.id] += 1
         outcome = RowOutcome(
@@ -422,7 +427,7 @@ def _transition(
                     % {"serial": current.serial}
                 ) from None
             raise
-        StatusChange.objects.create(
+        current.last_change = StatusChange.objects.create(
             registration=current, from_status=from_status, to_status=to, reason=reason,
             actor=actor if actor and actor.is_authenticated else None, job=job, note=note, created_at=now,
         )
@@ -482,7 +487,7 @@ def approve(registration, *, actor, note=""):
             guard=has_amount,
             documents_due_at=None,
         )
-        outbox.decided(changed)
+        outbox.decided(changed.last_change)
     return changed
 
 
@@ -498,7 +503,7 @@ def reject(registration, *, actor, note):
             documents_due_at=None,
             amount_cents=None,
         )
-        outbox.decided(changed)
+        outbox.decided(changed.last_change)
     return changed
 
 
@@ -521,19 +526,19 @@ def expire_document_deadline(registration, *, now=None):
     )
 
 
-def add_documents(registration, *, files, user):
+def add_documents(registration, *, files, user, now=None):
     """The installer's proof: store the files and, if documents were awaited, move the
     registration to "in review" (the deadline stops counting). `files` is [(kind, file)].
 
-    Every file is checked before anything is stored: one bad file refuses them all.
+    Every file is checked before anything is stored: one bad file refuses them all. The
+    status and the deadline are checked again under the row lock, so a double click, a
+    colleague's upload or a decision taken meanwhile cannot leave documents nobody reviews.
     """
     from .documents import inspect
     from .models import Document
 
-    if registration.status not in (Status.MORE_INFO, Status.IN_REVIEW):
-        raise InvalidTransition(
-            _("Documents can be added while more information is needed or the registration is in review.")
-        )
+    now = now or timezone.now()
+    _check_accepts_documents(registration, now)  # before any work on the files
     checked = [(kind, upload, inspect(upload)) for kind, upload in files]
     if not checked:
         raise InvalidInput(_("Choose at least one file."), field="files")
@@ -548,13 +553,32 @@ def add_documents(registration, *, files, user):
             document.file.save(upload.name or "document", upload, save=False)
             documents.append(document)
         with transaction.atomic():
+            current = Registration.objects.select_for_update().get(pk=registration.pk)
+            _check_accepts_documents(current, now)
             for document in documents:
+                document.registration = current
                 document.save()
-            if registration.status == Status.MORE_INFO:
-                mark_documents_received(registration, actor=user)
+            if current.status == Status.MORE_INFO:
+                _transition(current, allowed_from=(Status.MORE_INFO,), to=Status.IN_REVIEW,
+                            reason=Reason.DOCUMENTS_RECEIVED, actor=user, now=now)
     except Exception:
         for document in documents:
             document.file.delete(save=False)  # nothing points at them any more
         raise
+    registration.refresh_from_db()
     return documents
+
+
+def _check_accepts_documents(registration, now):
+    if registration.status not in (Status.MORE_INFO, Status.IN_REVIEW):
+        raise InvalidTransition(
+            _("Documents can be added while more information is needed or the registration is in review.")
+        )
+    if not registration.accepts_documents(now):
+        from .wording import documents_due_day, format_day
+
+        raise InvalidTransition(
+            _("The deadline for documents was %(day)s. Contact the campaign team if you think this is wrong.")
+            % {"day": format_day(documents_due_day(registration))}
+        )
 

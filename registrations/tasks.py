@@ -7,7 +7,7 @@ from celery import shared_task
 
 from . import deadlines, excel_import, notifications
 from .choices import Status
-from .models import Invitation, Registration, Upload, User
+from .models import Invitation, Registration, StatusChange, Upload, User
 
 log = logging.getLogger(__name__)
 
@@ -68,11 +68,11 @@ def notify_expired(company_id, registration_ids):
 
 
 @shared_task(**EMAIL_RETRY)
-def notify_decision(registration_id):
-    registration = Registration.objects.select_related("company", "product", "campaign", "created_by").get(
-        pk=registration_id
-    )
-    notifications.send_decision(registration)
+def notify_decision(change_id):
+    change = StatusChange.objects.select_related(
+        "registration__company", "registration__product", "registration__campaign", "registration__created_by"
+    ).get(pk=change_id)
+    notifications.send_decision(change)
 
 
 @shared_task(**EMAIL_RETRY)

@@ -49,13 +49,13 @@ def client():
 @pytest.fixture
 def families(db):
     return {
-        code: ProductFamily.objects.create(code=code, name=name, serial_length=10)
-        for code, name in [
-            ("stp-se", "Sunny Tripower Smart Energy"),
-            ("shm", "Sunny Home Manager"),
-            ("core2", "Sunny Tripower CORE2"),
-            ("evc", "EV Charger Business"),
-            ("sb", "Sunny Boy"),
+        code: ProductFamily.objects.create(code=code, name=name, serial_length=10, transferred_from_portal=portal)
+        for code, name, portal in [
+            ("stp-se", "Sunny Tripower Smart Energy", True),
+            ("shm", "Sunny Home Manager", True),
+            ("core2", "Sunny Tripower CORE2", True),
+            ("evc", "EV Charger Business", True),
+            ("sb", "Sunny Boy", False),
         ]
     }
 

@@ -170,7 +170,7 @@ def test_asking_again_gives_the_installer_a_new_deadline(staff_client, in_review
     decide(staff_client, registration, "ask", note="Please upload the whole invoice, page 2 is missing.")
     registration.refresh_from_db()
     assert (registration.status, registration.reason) == (Status.MORE_INFO, Reason.DOCUMENTS_REQUESTED)
-    assert registration.documents_due_at.date() == (timezone.now() + timedelta(days=14)).date()
+    assert timezone.localtime(registration.documents_due_at).date() == timezone.localdate() + timedelta(days=15)
     page = installer_client.get("/").content.decode()
     assert "14 days left" in page
     detail = installer_client.get(f"/registrations/{registration.pk}/").content.decode()
@@ -211,3 +211,36 @@ def test_a_decided_registration_offers_no_decision(staff_client, in_review):
     response = decide(staff_client, registration, "approve")
     assert response.status_code == 400
     assert "cannot be changed this way" in response.content.decode()
+
+
+def test_skipping_walks_through_the_whole_queue_and_wraps(staff_client, in_review):
+    a, b, c = in_review("1000000001"), in_review("1000000002"), in_review("1000000003")
+    assert staff_client.get(f"/review/{a.pk}/").context["next"] == b
+    assert staff_client.get(f"/review/{b.pk}/").context["next"] == c
+    assert staff_client.get(f"/review/{c.pk}/").context["next"] == a
+
+
+def test_a_decision_opens_the_one_after_it_not_a_skipped_one(staff_client, in_review):
+    a, b, c = in_review("1000000001"), in_review("1000000002"), in_review("1000000003")
+    # The reviewer skipped A and decides B: next is C, not A again.
+    assert decide(staff_client, b, "approve")["Location"] == f"/review/{c.pk}/"
+    assert decide(staff_client, c, "approve")["Location"] == f"/review/{a.pk}/"
+
+
+def test_the_search_stays_while_working_through_the_queue(staff_client, in_review, other_company):
+    soleil = other_company.memberships.get().user
+    first = in_review("1000000001", user=soleil)
+    in_review("1000000002")
+    third = in_review("1000000003", user=soleil)
+    page = staff_client.get(f"/review/{first.pk}/", {"q": "Soleil SRL"})
+    assert page.context["next"] == third
+    assert 'name="q" value="Soleil SRL"' in page.content.decode()
+    assert f'href="/review/{third.pk}/?q=Soleil+SRL"' in page.content.decode()
+    response = staff_client.post(f"/review/{first.pk}/decide/", {"decision": "approve", "q": "soleil"})
+    assert response["Location"] == f"/review/{third.pk}/?q=soleil"
+
+
+def test_more_information_needed_offers_no_second_request(staff_client, register, documents_required):
+    waiting = register()
+    page = staff_client.get(f"/review/{waiting.pk}/").content.decode()
+    assert 'value="ask"' not in page and 'value="approve"' in page and 'value="reject"' in page

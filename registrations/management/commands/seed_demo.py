@@ -6,6 +6,7 @@ Safe to run again: what exists is left alone and the logins are printed each tim
 import io
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -13,6 +14,7 @@ from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFont
 
 from devices.models import Campaign, CampaignProduct, KnownDevice, ProductFamily, ProductModel
+from portal_sync.demo import write_demo_feed
 from registrations import services
 from registrations.choices import Role, Source
 from registrations.models import Company, Enrolment, Membership, User
@@ -24,12 +26,13 @@ COLLEAGUE = "colleague@example.com"
 OTHER = "installer@soleil.example"
 STAFF = "staff@example.com"
 
+# code, name, transferred automatically from the monitoring portals
 FAMILIES = [
-    ("sunny-tripower-smart-energy", "Sunny Tripower Smart Energy"),
-    ("sunny-home-manager", "Sunny Home Manager"),
-    ("sunny-tripower-core2", "Sunny Tripower CORE2"),
-    ("ev-charger-business", "EV Charger Business"),
-    ("sunny-boy", "Sunny Boy"),
+    ("sunny-tripower-smart-energy", "Sunny Tripower Smart Energy", True),
+    ("sunny-home-manager", "Sunny Home Manager", True),
+    ("sunny-tripower-core2", "Sunny Tripower CORE2", True),
+    ("ev-charger-business", "EV Charger Business", True),
+    ("sunny-boy", "Sunny Boy", False),
 ]
 # type designation, family, cashback in cents (None: not in the campaign), documents always
 PRODUCTS = [
@@ -77,12 +80,18 @@ class Command(BaseCommand):
             created = self._companies(campaign)
         if created:
             self._registrations()
+        # The stand-in portal's data (make run serves it on :8100), fresh dates on every run.
+        feed = settings.VAR_DIR / "portal-standin.json"
+        write_demo_feed(feed, timezone.localdate(), demo_serial)
         self._print_logins()
+        self.stdout.write(f"Monitoring-portal stand-in data: {feed}. Try: .venv/bin/python manage.py sync_sunny_portal\n")
 
     def _catalogue(self):
         families = {}
-        for code, name in FAMILIES:
-            families[code], _ = ProductFamily.objects.get_or_create(code=code, defaults={"name": name})
+        for code, name, portal in FAMILIES:
+            families[code], _ = ProductFamily.objects.get_or_create(
+                code=code, defaults={"name": name, "transferred_from_portal": portal}
+            )
         today = timezone.localdate()
         campaign, _ = Campaign.objects.get_or_create(
             slug=f"cashback-{today.year}",

@@ -1,0 +1,342 @@
+"""The daily sync: ask the portals for each enrolled company's devices and register the
+eligible ones through the same path as the form (source: portal).
+
+- Idempotent: a device already handled is skipped without a write; a company's devices are
+  written in one transaction, so a crash leaves each company either done or untouched.
+- Failures are isolated: a portal that fails for one company is recorded and the others go
+  on; a portal that keeps failing is left alone for the rest of the run.
+- One run at a time: a lock row that expires (a crashed run blocks only until then).
+- Every run is recorded (SyncRun) with its counts and errors.
+"""
+
+import logging
+import threading
+import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from devices.models import ProductModel
+from registrations.choices import Source, Status, SystemJob
+from registrations.errors import DuplicateRegistration
+from registrations.models import Company
+from registrations.services import DeviceRow, register_devices
+
+from .client import PortalClient, PortalError, configured_portals
+from .feed import merge, normalize_customer_number
+from .models import FINAL_TRANSFERS, PortalDevice, SyncLock, SyncRun, Transfer
+
+log = logging.getLogger(__name__)
+
+LOCK = "portal-sync"
+# After this many companies in a row without an answer, a portal is taken as down for the run.
+DOWN_AFTER = 3
+# In a run's counts: devices registered by an earlier run.
+EARLIER = "registered_earlier"
+# Companies fetched ahead of the one being written: bounds memory, keeps the threads busy.
+FETCH_AHEAD = 32
+
+
+class SyncAlreadyRunning(Exception):
+    def __init__(self, until):
+        super().__init__(f"another sync is running (its lock expires at {until:%Y-%m-%d %H:%M:%S %Z})")
+        self.until = until
+
+
+class LockLost(Exception):
+    """Another run took the lock over: this one stops before it writes anything more."""
+
+
+# The lock ---------------------------------------------------------------------------------
+
+
+def acquire_lock(ttl=None):
+    """The holder id, or SyncAlreadyRunning. A conditional UPDATE, so two runs starting at
+    the same moment cannot both get it, on PostgreSQL and SQLite alike."""
+    now = timezone.now()
+    ttl = ttl or settings.PORTAL_SYNC_LOCK_SECONDS
+    try:
+        with transaction.atomic():
+            SyncLock.objects.get_or_create(name=LOCK, defaults={"expires_at": now})
+    except IntegrityError:
+        pass  # created by a run starting at the same moment
+    holder = uuid.uuid4().hex
+    if SyncLock.objects.filter(name=LOCK, expires_at__lte=now).update(holder=holder, expires_at=now + timedelta(seconds=ttl)):
+        return holder
+    raise SyncAlreadyRunning(SyncLock.objects.get(name=LOCK).expires_at)
+
+
+def extend_lock(holder, ttl=None):
+    ttl = ttl or settings.PORTAL_SYNC_LOCK_SECONDS
+    if not SyncLock.objects.filter(name=LOCK, holder=holder).update(
+        expires_at=timezone.now() + timedelta(seconds=ttl)
+    ):
+        raise LockLost()
+
+
+def release_lock(holder):
+    SyncLock.objects.filter(name=LOCK, holder=holder).update(expires_at=timezone.now(), holder="")
+
+
+# The run ----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Stats:
+    companies: int = 0
+    seen: int = 0
+    registered: int = 0
+    unchanged: int = 0
+    skipped: Counter = field(default_factory=Counter)
+    errors: list = field(default_factory=list)
+
+    def error(self, message, *, portal="", customer_number=""):
+        self.errors.append({"portal": portal, "customer_number": customer_number, "message": message[:500]})
+
+
+def sync(*, customer_number=None, trigger=SyncRun.Trigger.MANUAL, portals=None):
+    """Run the sync (for every enrolled company, or one customer number) and return its SyncRun.
+
+    Raises SyncAlreadyRunning when another run holds the lock.
+    """
+    holder = acquire_lock()
+    try:
+        # Whatever still says "running" lost its process: nobody else holds the lock.
+        SyncRun.objects.filter(state=SyncRun.State.RUNNING).update(
+            state=SyncRun.State.ABANDONED, finished_at=timezone.now()
+        )
+        run = SyncRun.objects.create(
+            trigger=trigger, customer_number=normalize_customer_number(customer_number), started_at=timezone.now()
+        )
+        stats = _Stats()
+        try:
+            _run(run, stats, holder, customer_number, portals if portals is not None else configured_portals())
+        except BaseException:
+            _finish(run, stats, SyncRun.State.FAILED)
+            raise
+        _finish(run, stats, SyncRun.State.PARTIAL if stats.errors else SyncRun.State.SUCCEEDED)
+        return run
+    finally:
+        release_lock(holder)
+
+
+def _finish(run, stats, state):
+    run.state = state
+    run.finished_at = timezone.now()
+    run.companies = stats.companies
+    run.devices_seen = stats.seen
+    run.registered = stats.registered
+    run.unchanged = stats.unchanged
+    run.skipped = dict(stats.skipped)
+    run.errors = stats.errors[:1000]
+    run.error_count = len(stats.errors)
+    run.save()
+
+
+def enrolled_companies(customer_number=None):
+    companies = Company.objects.filter(enrolments__campaign__is_active=True).distinct().order_by("customer_number")
+    if customer_number:
+        companies = companies.filter(customer_number=normalize_customer_number(customer_number))
+    return companies
+
+
+def _run(run, stats, holder, customer_number, portals):
+    if not portals:
+        stats.error("no monitoring portal is configured")
+        return
+    companies = list(enrolled_companies(customer_number).values_list("pk", "customer_number"))
+    if customer_number and not companies:
+        stats.error("no company enrolled in an active campaign has this customer number",
+                    customer_number=normalize_customer_number(customer_number))
+        return
+    catalogue = _Catalogue()
+    with _Fetcher(portals) as fetcher:
+        for (company_id, number), answers in fetcher.fetch(companies):
+            extend_lock(holder)
+            stats.companies += 1
+            for portal, answer in answers.items():
+                if isinstance(answer, PortalError):
+                    stats.error(answer.message, portal=portal, customer_number=number)
+            found = [s for answer in answers.values() if not isinstance(answer, PortalError) for s in answer]
+            try:
+                _sync_company(company_id, found, catalogue, stats)
+            except Exception as error:  # noqa: BLE001 - one company's trouble must not stop the rest
+                log.exception("Portal sync failed for customer number %s", number)
+                stats.error(f"{type(error).__name__}: {error}", customer_number=number)
+        for portal, skipped in fetcher.not_asked.items():
+            stats.error(f"the portal did not answer; {skipped} companies were not asked", portal=portal)
+
+
+class _Catalogue:
+    """Product types by their lookup key, with their family's transfer flag."""
+
+    def __init__(self):
+        self.products = ProductModel.by_lookup_key()
+        for product in self.products.values():
+            product.family  # noqa: B018 - by_lookup_key selects the family
+
+    def get(self, code):
+        return self.products.get(ProductModel.lookup_key(code)) if code else None
+
+
+# Fetching, in threads ----------------------------------------------------------------------
+
+
+class _Fetcher:
+    """Asks the portals for the companies' devices in a few threads (the answers are I/O),
+    in order, a bounded number ahead of the writer. One HTTP session per thread and portal."""
+
+    def __init__(self, portals):
+        self.portals = portals
+        self.local = threading.local()
+        self.clients = []
+        self.lock = threading.Lock()
+        self.failures = Counter()  # consecutive companies a portal did not answer for
+        self.not_asked = Counter()
+        self.pool = ThreadPoolExecutor(max_workers=max(1, settings.PORTAL_SYNC_FETCH_THREADS),
+                                       thread_name_prefix="portal-fetch")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        for client in self.clients:
+            client.close()
+
+    def fetch(self, companies):
+        pending = []
+        for company in companies:
+            pending.append((company, self.pool.submit(self._ask, company[1])))
+            if len(pending) > FETCH_AHEAD:
+                company, future = pending.pop(0)
+                yield company, future.result()
+        for company, future in pending:
+            yield company, future.result()
+
+    def _client(self, config):
+        clients = getattr(self.local, "clients", None)
+        if clients is None:
+            clients = self.local.clients = {}
+        if config.name not in clients:
+            clients[config.name] = PortalClient(config)
+            with self.lock:
+                self.clients.append(clients[config.name])
+        return clients[config.name]
+
+    def _ask(self, customer_number):
+        answers = {}
+        for config in self.portals:
+            with self.lock:
+                down = self.failures[config.name] >= DOWN_AFTER
+                if down:
+                    self.not_asked[config.name] += 1
+            if down:
+                continue
+            try:
+                answers[config.name] = self._client(config).sightings(customer_number)
+            except PortalError as error:
+                answers[config.name] = error
+                with self.lock:
+                    self.failures[config.name] += 1
+            else:
+                with self.lock:
+                    self.failures[config.name] = 0
+        return answers
+
+
+# One company -----------------------------------------------------------------------------
+
+
+def _sync_company(company_id, found, catalogue, stats):
+    sightings = merge(found)
+    stats.seen += len(sightings)
+    if not sightings:
+        return
+    known = {d.serial: d for d in PortalDevice.objects.filter(company_id=company_id)}
+    now = timezone.now()
+    results = {}  # serial -> (transfer, reason, detail, registration_id)
+    candidates = []
+    for serial, sighting in sightings.items():
+        previous = known.get(serial)
+        if previous is not None and previous.transfer in FINAL_TRANSFERS:
+            stats.unchanged += 1
+            stats.skipped[EARLIER if previous.transfer == Transfer.REGISTERED else Transfer.ALREADY_REGISTERED] += 1
+            continue
+        product = catalogue.get(sighting.product)
+        if sighting.predates_customer_number:
+            results[serial] = (Transfer.PREDATES, "", "", None)
+        elif product is None:
+            results[serial] = (Transfer.UNKNOWN_PRODUCT, "", sighting.product, None)
+        elif not product.family.transferred_from_portal:
+            results[serial] = (Transfer.FAMILY_NOT_TRANSFERRED, "", product.family.name, None)
+        elif sighting.installed_on is None:
+            results[serial] = (Transfer.INVALID, "", "startUpUtc", None)
+        else:
+            candidates.append(sighting)
+
+    with transaction.atomic():
+        if candidates:
+            company = Company.objects.get(pk=company_id)
+            rows = [
+                # The plant's name is what installers call the installation: their own reference.
+                DeviceRow(s.serial, s.product, s.installed_on, s.postcode, s.country, s.plant_name[:100])
+                for s in candidates
+            ]
+            outcomes = register_devices(company=company, rows=rows, source=Source.PORTAL,
+                                        job=SystemJob.PORTAL_SYNC, keep_refused=False)
+            for sighting, outcome in zip(candidates, outcomes):
+                results[sighting.serial] = _result(outcome)
+        _record(company_id, sightings, known, results, now, stats)
+
+
+def _result(outcome):
+    if isinstance(outcome.error, DuplicateRegistration):
+        return Transfer.ALREADY_REGISTERED, "", "", getattr(outcome.error, "registration_id", None)
+    if outcome.error is not None:
+        return Transfer.INVALID, "", str(outcome.error.message)[:300], None
+    if outcome.decision.status == Status.NOT_REGISTRABLE:
+        return Transfer.NOT_ELIGIBLE, outcome.decision.reason, "", None
+    return Transfer.REGISTERED, outcome.decision.reason, "", outcome.registration_id
+
+
+RECORDED = ("portal", "product_code", "device_id", "plant_id", "plant_name", "installed_on", "postcode", "country",
+            "data_received_at", "number_entered_at", "transfer", "reason", "detail", "registration_id")
+
+
+def _record(company_id, sightings, known, results, now, stats):
+    """Write what changed, nothing else: an unchanged device costs no write."""
+    new, changed = [], []
+    for serial, (transfer, reason, detail, registration_id) in results.items():
+        sighting = sightings[serial]
+        facts = {
+            "portal": sighting.portal, "product_code": sighting.product[:64], "device_id": sighting.device_id[:64],
+            "plant_id": sighting.plant_id[:64], "plant_name": sighting.plant_name[:100], "installed_on": sighting.installed_on,
+            "postcode": sighting.postcode[:16], "country": sighting.country[:2],
+            "data_received_at": sighting.data_received_at, "number_entered_at": sighting.number_entered_at,
+            "transfer": transfer, "reason": reason or "", "detail": detail or "",
+            "registration_id": registration_id,
+        }
+        if transfer == Transfer.REGISTERED:
+            stats.registered += 1
+        else:
+            stats.skipped[transfer] += 1
+        previous = known.get(serial)
+        if previous is None:
+            new.append(PortalDevice(company_id=company_id, serial=serial, first_seen_at=now, changed_at=now, **facts))
+        elif any(getattr(previous, name) != value for name, value in facts.items()):
+            for name, value in facts.items():
+                setattr(previous, name, value)
+            previous.changed_at = now
+            changed.append(previous)
+        else:
+            stats.unchanged += 1
+    if new:
+        PortalDevice.objects.bulk_create(new, batch_size=500)
+    if changed:
+        PortalDevice.objects.bulk_update(changed, [*RECORDED, "changed_at"], batch_size=500)
