@@ -22,7 +22,8 @@ migrate: install
 demo: migrate
 	$(PY) manage.py seed_demo
 
-# The portal on http://127.0.0.1:8000 with a Celery worker and beat; Ctrl-C stops all three.
+# The portal on http://127.0.0.1:8000 with a Celery worker, beat and the stand-in monitoring portal
+# on :8100; Ctrl-C stops them all.
 run: demo
 	$(BIN)/honcho -f Procfile.dev start
 

@@ -7,7 +7,7 @@ from .models import Campaign, CampaignProduct, KnownDevice, ProductFamily, Produ
 
 @admin.register(ProductFamily)
 class ProductFamilyAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "serial_length"]
+    list_display = ["name", "code", "serial_length", "transferred_from_portal"]
     prepopulated_fields = {"code": ["name"]}
 
 

@@ -5,10 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cashback.readonly_admin import ReadOnlyAdmin
 
-from .models import PortalDevice, SyncRun, Transfer
-from .services import EARLIER
-
-SKIPPED_LABELS = {**dict(Transfer.choices), EARLIER: _("Registered by an earlier run")}
+from .models import PortalDevice, SyncRun, skipped_label
 
 
 @admin.register(SyncRun)
@@ -29,7 +26,7 @@ class SyncRunAdmin(ReadOnlyAdmin):
     @admin.display(description=_("not registered, by reason"))
     def skipped_by_reason(self, run):
         return format_html_join(
-            "", "<div>{}: {}</div>", ((SKIPPED_LABELS.get(k, k), v) for k, v in sorted(run.skipped.items()))
+            "", "<div>{}: {}</div>", ((skipped_label(k), v) for k, v in sorted(run.skipped.items()))
         ) or "–"
 
     @admin.display(description=_("errors"))

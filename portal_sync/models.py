@@ -24,6 +24,15 @@ class Transfer(models.TextChoices):
 
 # Outcomes that never change again: the sync does not look at these devices any more.
 FINAL_TRANSFERS = (Transfer.REGISTERED, Transfer.ALREADY_REGISTERED)
+# In a run's counts of devices not registered by it: those registered by an earlier run.
+EARLIER = "registered_earlier"
+
+
+def skipped_label(key):
+    """The words for a key of SyncRun.skipped."""
+    if key == EARLIER:
+        return _("Registered by an earlier run")
+    return Transfer(key).label if key in Transfer.values else key
 
 
 class PortalDeviceQuerySet(models.QuerySet):

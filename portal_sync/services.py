@@ -29,15 +29,13 @@ from registrations.services import DeviceRow, register_devices
 
 from .client import PortalClient, PortalError, configured_portals
 from .feed import merge, normalize_customer_number
-from .models import FINAL_TRANSFERS, PortalDevice, SyncLock, SyncRun, Transfer
+from .models import EARLIER, FINAL_TRANSFERS, PortalDevice, SyncLock, SyncRun, Transfer
 
 log = logging.getLogger(__name__)
 
 LOCK = "portal-sync"
 # After this many companies in a row without an answer, a portal is taken as down for the run.
 DOWN_AFTER = 3
-# In a run's counts: devices registered by an earlier run.
-EARLIER = "registered_earlier"
 # Companies fetched ahead of the one being written: bounds memory, keeps the threads busy.
 FETCH_AHEAD = 32
 

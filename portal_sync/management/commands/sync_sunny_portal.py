@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from portal_sync import services
-from portal_sync.models import SyncRun
+from portal_sync.models import SyncRun, skipped_label
 
 
 class Command(BaseCommand):
@@ -22,7 +22,7 @@ class Command(BaseCommand):
             f"{run.devices_seen} devices seen, {run.registered} registered, {run.unchanged} unchanged"
         )
         for reason, count in sorted(run.skipped.items()):
-            self.stdout.write(f"  not registered now: {reason}: {count}")
+            self.stdout.write(f"  {skipped_label(reason)}: {count}")
         for error in run.errors[:20]:
             where = " ".join(filter(None, [error.get("portal"), error.get("customer_number")]))
             self.stderr.write(f"  error {where}: {error['message']}")

@@ -92,6 +92,8 @@ class Command(BaseCommand):
             families[code], _ = ProductFamily.objects.get_or_create(
                 code=code, defaults={"name": name, "transferred_from_portal": portal}
             )
+            # Demo databases made before the flag existed get it too.
+            ProductFamily.objects.filter(code=code).update(transferred_from_portal=portal)
         today = timezone.localdate()
         campaign, _ = Campaign.objects.get_or_create(
             slug=f"cashback-{today.year}",
