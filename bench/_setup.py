@@ -51,6 +51,20 @@ def setup(migrate=True):
     call_command("collectstatic", verbosity=0, interactive=False)  # DEBUG is off: hashed static names
 
 
+def recreate_database():
+    """Drop the bench's PostgreSQL database (setup() creates it again, empty)."""
+    import dj_database_url
+    import psycopg2
+
+    config = dj_database_url.parse(os.environ["DATABASE_URL"])
+    admin = psycopg2.connect(dbname="postgres", user=config["USER"], host=config["HOST"],
+                             port=config["PORT"] or 5432, password=config["PASSWORD"] or None)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{config["NAME"]}" WITH (FORCE)')
+    admin.close()
+
+
 def median(values):
     return statistics.median(values)
 

@@ -257,6 +257,13 @@ UPLOAD_MAX_COMPRESSION_RATIO = env_int("UPLOAD_MAX_COMPRESSION_RATIO", 100)
 UPLOAD_SYNC_MAX_ROWS = env_int("UPLOAD_SYNC_MAX_ROWS", 2_000)
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 7)
 
+# Payouts: the account the SEPA credit transfers are made from.
+PAYOUT_DEBTOR = {
+    "name": env_str("PAYOUT_DEBTOR_NAME", "SMA Benelux BV – Cashback"),
+    "iban": env_str("PAYOUT_DEBTOR_IBAN", "NL91ABNA0417164300" if DEBUG else ""),
+    "bic": env_str("PAYOUT_DEBTOR_BIC", "ABNANL2A" if DEBUG else ""),
+}
+
 # The monitoring portals' customer-number feed (portal_sync/FEED.md), one entry per portal.
 # In development the defaults point at the stand-in that `make run` starts on port 8100.
 STANDIN_URL = env_str("PORTAL_STANDIN_URL", "http://127.0.0.1:8100" if DEBUG else "")
@@ -276,7 +283,7 @@ PORTALS = [
 PORTAL_TIMEOUT = (env_float("PORTAL_CONNECT_TIMEOUT", 5.0), env_float("PORTAL_READ_TIMEOUT", 30.0))
 PORTAL_RETRY = {
     "attempts": env_int("PORTAL_RETRIES", 5),
-    "backoff": env_float("PORTAL_BACKOFF", 1.0),  # seconds: 1, 2, 4, 8 ... plus jitter
+    "backoff": env_float("PORTAL_BACKOFF", 1.0),  # urllib3: no wait, then 2, 4, 8 ... s, plus jitter
     "backoff_max": env_float("PORTAL_BACKOFF_MAX", 60.0),
     "jitter": env_float("PORTAL_BACKOFF_JITTER", 1.0),
 }
@@ -284,6 +291,8 @@ PORTAL_PAGE_SIZE = env_int("PORTAL_PAGE_SIZE", 50)
 PORTAL_SYNC_FETCH_THREADS = env_int("PORTAL_SYNC_FETCH_THREADS", 8)
 # A run holds a lock that expires, so a crashed run does not block the next night's.
 PORTAL_SYNC_LOCK_SECONDS = env_int("PORTAL_SYNC_LOCK_SECONDS", 900)
+# A run stops (and records the companies it did not reach) after this long.
+PORTAL_SYNC_MAX_SECONDS = env_int("PORTAL_SYNC_MAX_SECONDS", 4 * 3600)
 
 LOGGING = {
     "version": 1,

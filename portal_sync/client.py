@@ -8,6 +8,7 @@ in sleep (a Retry-After is honoured up to the same cap). Every call has a timeou
 """
 
 import logging
+import re
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -24,12 +25,17 @@ log = logging.getLogger(__name__)
 
 
 class PortalError(Exception):
-    """A portal could not answer (after the retries), or answered nonsense."""
+    """A portal's answer for one customer number could not be used."""
 
     def __init__(self, portal, message):
         super().__init__(f"{portal}: {message}")
         self.portal = portal
         self.message = message
+
+
+class PortalUnavailable(PortalError):
+    """The portal itself did not answer: no token, no connection, timeouts, 5xx or 429 after
+    the retries. Only these count towards leaving a portal alone for the rest of a run."""
 
 
 @dataclass(frozen=True)
@@ -104,7 +110,7 @@ class PortalClient:
         try:
             self.session.fetch_token()
         except (OAuthError, requests.RequestException, ValueError) as error:
-            raise PortalError(self.name, f"no access token ({_describe(error)})") from None
+            raise PortalUnavailable(self.name, f"no access token ({_describe(error)})") from None
 
     def get(self, path, params=None):
         if not self.session.token:
@@ -114,11 +120,13 @@ class PortalClient:
             try:
                 response = self.session.get(url, params=params)
             except (OAuthError, requests.RequestException) as error:
-                raise PortalError(self.name, _describe(error)) from None
+                raise PortalUnavailable(self.name, _describe(error)) from None
             if response.status_code == 401 and attempt == 1:
                 log.info("%s: token refused, fetching a new one", self.name)
                 self._token()
                 continue
+            if response.status_code == 429 or response.status_code >= 500:
+                raise PortalUnavailable(self.name, f"HTTP {response.status_code} for {path}")
             if response.status_code != 200:
                 raise PortalError(self.name, f"HTTP {response.status_code} for {path}")
             try:
@@ -136,16 +144,17 @@ class PortalClient:
             try:
                 found.extend(sightings(self.name, customer_number, body))
                 next_page = (body.get("paging") or {}).get("nextPage")
-            except (FeedError, AttributeError, TypeError) as error:
+            except (FeedError, AttributeError, TypeError, ValueError) as error:
                 raise PortalError(self.name, f"unexpected answer: {error}") from None
             pages += 1
-            if pages > 1000 or (next_page is not None and next_page <= page):
-                raise PortalError(self.name, "paging does not end")
+            if next_page is not None and (type(next_page) is not int or next_page <= page or pages >= 1000):
+                raise PortalError(self.name, f"unexpected answer: nextPage {next_page!r} after page {page}")
             page = next_page
         return found
 
 
 def _describe(error):
+    """What went wrong, without URLs (they may carry credentials; runs are shown in the admin)."""
     # requests reports a read timeout that outlived the retries as a ConnectionError.
     if isinstance(error, requests.Timeout) or "timed out" in str(error).lower():
         return "timed out"
@@ -153,4 +162,11 @@ def _describe(error):
         return "cannot connect"
     if isinstance(error, requests.exceptions.RetryError):
         return "gave up after retries"
-    return str(error)[:200] or type(error).__name__
+    if isinstance(error, requests.HTTPError) and error.response is not None:
+        return f"HTTP {error.response.status_code}"
+    if isinstance(error, OAuthError):
+        return f"OAuth error {getattr(error, 'error', '')}".strip()
+    return _URL.sub("<url>", str(error))[:200] or type(error).__name__
+
+
+_URL = re.compile(r"https?://\S+")

@@ -29,7 +29,8 @@ def parse_time(value, field):
 
 @dataclass(frozen=True, slots=True)
 class Sighting:
-    """One device as one portal shows it on one profile's plant."""
+    """One device as one portal shows it on one profile's plant. `problem` names the field
+    that made no sense (the device is then recorded as not transferred, the rest goes on)."""
 
     portal: str
     serial: str
@@ -42,62 +43,112 @@ class Sighting:
     postcode: str
     country: str
     is_active: bool
-    data_received_at: datetime
-    number_entered_at: datetime
+    data_received_at: datetime | None
+    number_entered_at: datetime | None
+    problem: str = ""
 
     @property
     def predates_customer_number(self):
         # The brief: not retroactive. Data that reached the portal at the very second the
         # number was entered counts as after it.
+        if self.problem:
+            return False
         return self.data_received_at < self.number_entered_at
+
+    @property
+    def complete(self):
+        return not self.problem and self.installed_on is not None and bool(self.product)
+
+
+SERIAL_MAX = 32
+
+
+def _serial(raw):
+    """The serial as the registration path will see it (FeedError when it cannot be one)."""
+    from devices.serials import InvalidSerial, normalize_serial
+
+    try:
+        serial = normalize_serial(raw)
+    except InvalidSerial:
+        raise FeedError("serial") from None
+    if len(serial) > SERIAL_MAX:
+        raise FeedError("serial")
+    return serial
 
 
 def sightings(portal, customer_number, page):
-    """The devices of one page of the feed, for the profiles that carry `customer_number`."""
+    """The devices of one page of the feed, for the profiles that carry `customer_number`.
+
+    A device, plant or profile with a value that makes no sense becomes a sighting with a
+    `problem` (or, without a usable serial, is left out): one bad record must not cost the
+    company its other devices. Only an answer without a list of profiles is a FeedError.
+    """
     if not isinstance(page, dict) or not isinstance(page.get("profiles"), list):
         raise FeedError("the answer has no list of profiles")
     wanted = normalize_customer_number(customer_number)
     for profile in page["profiles"]:
-        if normalize_customer_number(profile.get("customerNumber")) != wanted:
+        if not isinstance(profile, dict) or normalize_customer_number(profile.get("customerNumber")) != wanted:
             continue  # only profiles with this company's number count
-        entered = parse_time(profile.get("customerNumberEnteredUtc"), "customerNumberEnteredUtc")
+        problem = ""
+        try:
+            entered = parse_time(profile.get("customerNumberEnteredUtc"), "customerNumberEnteredUtc")
+        except FeedError:
+            entered, problem = None, "customerNumberEnteredUtc"
         for plant in profile.get("plants") or ():
-            started = plant.get("installation", {}).get("startUpUtc")
-            installed_on = parse_time(started, "startUpUtc").astimezone(AMSTERDAM).date() if started else None
+            if not isinstance(plant, dict):
+                continue
+            plant_problem = problem
+            started = (plant.get("installation") or {}).get("startUpUtc")
+            installed_on = None
+            if started:
+                try:
+                    installed_on = parse_time(started, "startUpUtc").astimezone(AMSTERDAM).date()
+                except FeedError:
+                    plant_problem = plant_problem or "startUpUtc"
             address = (plant.get("location") or {}).get("address") or {}
             for device in plant.get("devices") or ():
-                serial = "".join(str(device.get("serial") or "").split())
-                if not serial:
+                if not isinstance(device, dict):
                     continue
+                try:
+                    serial = _serial(device.get("serial"))
+                except FeedError:
+                    continue  # nothing to key it by; counted by nobody, like a device without a serial
+                device_problem = plant_problem
+                try:
+                    received = parse_time(device.get("dataReceivedUtc"), "dataReceivedUtc")
+                except FeedError:
+                    received, device_problem = None, device_problem or "dataReceivedUtc"
                 yield Sighting(
                     portal=portal,
                     serial=serial,
-                    product=str(device.get("product") or "").strip(),
-                    device_id=str(device.get("deviceId") or ""),
-                    plant_id=str(plant.get("plantId") or ""),
-                    plant_name=str(plant.get("name") or "").strip(),
-                    profile_id=str(profile.get("profileId") or ""),
+                    product=str(device.get("product") or "").strip()[:64],
+                    device_id=str(device.get("deviceId") or "")[:64],
+                    plant_id=str(plant.get("plantId") or "")[:64],
+                    plant_name=str(plant.get("name") or "").strip()[:100],
+                    profile_id=str(profile.get("profileId") or "")[:64],
                     installed_on=installed_on,
-                    postcode=str(address.get("zipCode") or "").strip(),
-                    country=str(address.get("country") or "").strip().upper(),
+                    postcode=str(address.get("zipCode") or "").strip()[:16],
+                    country=str(address.get("country") or "").strip().upper()[:2],
                     is_active=bool(device.get("isActive", True)),
-                    data_received_at=parse_time(device.get("dataReceivedUtc"), "dataReceivedUtc"),
+                    data_received_at=received,
                     number_entered_at=entered,
+                    problem=device_problem,
                 )
 
 
 def merge(all_sightings):
     """One sighting per serial: the earliest that counts (data after the number was entered),
-    else the earliest of all (which then predates the number). A device seen in both portals,
-    or under two profiles, is one device."""
+    complete ones first, else the earliest of all (which then predates the number). A device
+    seen in both portals, or under two profiles, is one device."""
     best = {}
     for sighting in all_sightings:
-        key = sighting.serial
-        current = best.get(key)
+        current = best.get(sighting.serial)
         if current is None or _rank(sighting) < _rank(current):
-            best[key] = sighting
+            best[sighting.serial] = sighting
     return best
 
 
 def _rank(sighting):
-    return (sighting.predates_customer_number, sighting.data_received_at, sighting.portal)
+    far = datetime.max.replace(tzinfo=dt_timezone.utc)
+    return (bool(sighting.problem), sighting.predates_customer_number, not sighting.complete,
+            sighting.data_received_at or far, sighting.portal)

@@ -62,8 +62,8 @@ class PortalDevice(models.Model):
     installed_on = models.DateField(_("installation date"), null=True, blank=True)
     postcode = models.CharField(_("installation postcode"), max_length=16, blank=True)
     country = models.CharField(_("installation country"), max_length=2, blank=True)
-    data_received_at = models.DateTimeField(_("data in the portal since"))
-    number_entered_at = models.DateTimeField(_("customer number entered at"))
+    data_received_at = models.DateTimeField(_("data in the portal since"), null=True, blank=True)
+    number_entered_at = models.DateTimeField(_("customer number entered at"), null=True, blank=True)
     transfer = models.CharField(_("outcome"), max_length=32, choices=Transfer.choices)
     reason = models.CharField(_("reason"), max_length=32, choices=Reason.choices, blank=True)
     detail = models.CharField(_("detail"), max_length=300, blank=True)
@@ -112,6 +112,8 @@ class PortalDevice(models.Model):
         if self.transfer == Transfer.INVALID:
             if self.detail == "startUpUtc":
                 return _("The plant has no commissioning date in the portal; register the device yourself.")
+            if self.detail in ("dataReceivedUtc", "customerNumberEnteredUtc"):
+                return _("The portal's data for this device is incomplete; register the device yourself.")
             return self.detail
         return ""
 
@@ -158,6 +160,20 @@ class SyncRun(models.Model):
 
     def failed_customer_numbers(self):
         return {e.get("customer_number") for e in self.errors if e.get("customer_number")}
+
+
+class CompanySyncState(models.Model):
+    """When the sync last reached both portals for a company, and when it last could not."""
+
+    company = models.OneToOneField(Company, on_delete=models.CASCADE, primary_key=True,
+                                   related_name="portal_sync_state", verbose_name=_("company"))
+    synced_at = models.DateTimeField(_("last synchronised at"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("last failed at"), null=True, blank=True)
+    error = models.CharField(_("last error"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("company sync state")
+        verbose_name_plural = _("company sync states")
 
 
 class SyncLock(models.Model):

@@ -11,9 +11,11 @@ eligible ones through the same path as the form (source: portal).
 
 import logging
 import threading
+import time
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -27,15 +29,13 @@ from registrations.errors import DuplicateRegistration
 from registrations.models import Company
 from registrations.services import DeviceRow, register_devices
 
-from .client import PortalClient, PortalError, configured_portals
+from .client import PortalClient, PortalError, PortalUnavailable, configured_portals
 from .feed import merge, normalize_customer_number
-from .models import EARLIER, FINAL_TRANSFERS, PortalDevice, SyncLock, SyncRun, Transfer
+from .models import EARLIER, FINAL_TRANSFERS, CompanySyncState, PortalDevice, SyncLock, SyncRun, Transfer
 
 log = logging.getLogger(__name__)
 
 LOCK = "portal-sync"
-# After this many companies in a row without an answer, a portal is taken as down for the run.
-DOWN_AFTER = 3
 # Companies fetched ahead of the one being written: bounds memory, keeps the threads busy.
 FETCH_AHEAD = 32
 
@@ -96,6 +96,12 @@ class _Stats:
     def error(self, message, *, portal="", customer_number=""):
         self.errors.append({"portal": portal, "customer_number": customer_number, "message": message[:500]})
 
+    def add(self, other):
+        self.seen += other.seen
+        self.registered += other.registered
+        self.unchanged += other.unchanged
+        self.skipped.update(other.skipped)
+
 
 def sync(*, customer_number=None, trigger=SyncRun.Trigger.MANUAL, portals=None):
     """Run the sync (for every enrolled company, or one customer number) and return its SyncRun.
@@ -153,21 +159,77 @@ def _run(run, stats, holder, customer_number, portals):
                     customer_number=normalize_customer_number(customer_number))
         return
     catalogue = _Catalogue()
-    with _Fetcher(portals) as fetcher:
-        for (company_id, number), answers in fetcher.fetch(companies):
+    states = _States()
+    deadline = time.monotonic() + settings.PORTAL_SYNC_MAX_SECONDS
+    with _Fetcher(portals, keep_lock=lambda: extend_lock(holder)) as fetcher:
+        for done, ((company_id, number), answers) in enumerate(fetcher.fetch(companies)):
+            if time.monotonic() > deadline:
+                left = len(companies) - done
+                stats.error(f"stopped after {settings.PORTAL_SYNC_MAX_SECONDS} s: {left} companies not synchronised")
+                states.failed.update({pk: "not synchronised: the run took too long" for pk, _n in companies[done:]})
+                break
             extend_lock(holder)
             stats.companies += 1
+            problems = []
             for portal, answer in answers.items():
                 if isinstance(answer, PortalError):
                     stats.error(answer.message, portal=portal, customer_number=number)
+                    problems.append(f"{portal}: {answer.message}")
+            problems += [f"{portal}: not asked" for portal in fetcher.skipped_for(number)]
             found = [s for answer in answers.values() if not isinstance(answer, PortalError) for s in answer]
             try:
-                _sync_company(company_id, found, catalogue, stats)
+                with transaction.atomic():
+                    company_stats = _sync_company(company_id, found, catalogue)
+                    _check_lock(holder)  # another run took over: write nothing more
+            except LockLost:
+                raise
             except Exception as error:  # noqa: BLE001 - one company's trouble must not stop the rest
                 log.exception("Portal sync failed for customer number %s", number)
-                stats.error(f"{type(error).__name__}: {error}", customer_number=number)
+                stats.error(f"{type(error).__name__}: {error}"[:500], customer_number=number)
+                problems.append(type(error).__name__)
+            else:
+                stats.add(company_stats)  # counted once its transaction committed
+            if problems:
+                states.failed[company_id] = "; ".join(problems)[:500]
+            else:
+                states.synced.append(company_id)
+            states.flush_if_full()
         for portal, skipped in fetcher.not_asked.items():
             stats.error(f"the portal did not answer; {skipped} companies were not asked", portal=portal)
+    states.flush()
+
+
+def _check_lock(holder):
+    if not SyncLock.objects.filter(name=LOCK, holder=holder).exists():
+        raise LockLost()
+
+
+class _States:
+    """Each company's "last synchronised at" (or "last failed at"), written in batches: one
+    statement per few hundred companies, not one per company."""
+
+    FLUSH_EVERY = 500
+
+    def __init__(self):
+        self.synced, self.failed = [], {}
+
+    def flush_if_full(self):
+        if len(self.synced) + len(self.failed) >= self.FLUSH_EVERY:
+            self.flush()
+
+    def flush(self):
+        now = timezone.now()
+        if self.synced:
+            CompanySyncState.objects.bulk_create(
+                [CompanySyncState(company_id=pk, synced_at=now) for pk in self.synced],
+                update_conflicts=True, unique_fields=["company"], update_fields=["synced_at"], batch_size=500,
+            )
+        if self.failed:
+            CompanySyncState.objects.bulk_create(
+                [CompanySyncState(company_id=pk, failed_at=now, error=error) for pk, error in self.failed.items()],
+                update_conflicts=True, unique_fields=["company"], update_fields=["failed_at", "error"], batch_size=500,
+            )
+        self.synced, self.failed = [], {}
 
 
 class _Catalogue:
@@ -187,15 +249,24 @@ class _Catalogue:
 
 class _Fetcher:
     """Asks the portals for the companies' devices in a few threads (the answers are I/O),
-    in order, a bounded number ahead of the writer. One HTTP session per thread and portal."""
+    in order, a bounded number ahead of the writer. One HTTP session per thread and portal.
 
-    def __init__(self, portals):
+    A portal that did not answer for three companies in a row, or for half of the last twenty,
+    is left alone for the rest of the run (one company's bad data does not count). While the
+    writer waits for an answer it keeps the run's lock alive.
+    """
+
+    WINDOW, STREAK = 20, 3
+
+    def __init__(self, portals, keep_lock=None):
         self.portals = portals
+        self.keep_lock = keep_lock
         self.local = threading.local()
         self.clients = []
         self.lock = threading.Lock()
-        self.failures = Counter()  # consecutive companies a portal did not answer for
+        self.recent = {config.name: deque(maxlen=self.WINDOW) for config in portals}
         self.not_asked = Counter()
+        self.skipped = {}  # customer number -> portals not asked for it
         self.pool = ThreadPoolExecutor(max_workers=max(1, settings.PORTAL_SYNC_FETCH_THREADS),
                                        thread_name_prefix="portal-fetch")
 
@@ -208,14 +279,32 @@ class _Fetcher:
             client.close()
 
     def fetch(self, companies):
-        pending = []
+        pending = deque()
         for company in companies:
             pending.append((company, self.pool.submit(self._ask, company[1])))
             if len(pending) > FETCH_AHEAD:
-                company, future = pending.pop(0)
-                yield company, future.result()
-        for company, future in pending:
-            yield company, future.result()
+                company, future = pending.popleft()
+                yield company, self._wait(future)
+        while pending:
+            company, future = pending.popleft()
+            yield company, self._wait(future)
+
+    def _wait(self, future):
+        interval = max(1.0, settings.PORTAL_SYNC_LOCK_SECONDS / 3)
+        while True:
+            try:
+                return future.result(timeout=interval)
+            except FutureTimeout:
+                if self.keep_lock:
+                    self.keep_lock()
+
+    def skipped_for(self, customer_number):
+        return self.skipped.get(customer_number, ())
+
+    def _down(self, name):
+        recent = self.recent[name]
+        streak = len(recent) >= self.STREAK and not any(list(recent)[-self.STREAK:])
+        return streak or (len(recent) == self.WINDOW and recent.count(False) >= self.WINDOW // 2)
 
     def _client(self, config):
         clients = getattr(self.local, "clients", None)
@@ -231,31 +320,38 @@ class _Fetcher:
         answers = {}
         for config in self.portals:
             with self.lock:
-                down = self.failures[config.name] >= DOWN_AFTER
+                down = self._down(config.name)
                 if down:
                     self.not_asked[config.name] += 1
+                    self.skipped.setdefault(customer_number, []).append(config.name)
             if down:
                 continue
             try:
                 answers[config.name] = self._client(config).sightings(customer_number)
+                answered = True
+            except PortalUnavailable as error:
+                answers[config.name], answered = error, False
             except PortalError as error:
-                answers[config.name] = error
-                with self.lock:
-                    self.failures[config.name] += 1
-            else:
-                with self.lock:
-                    self.failures[config.name] = 0
+                answers[config.name], answered = error, True  # the portal answered; the data was bad
+            except Exception as error:  # noqa: BLE001 - a bug must cost one answer, not the run
+                log.exception("Unexpected error asking %s for %s", config.name, customer_number)
+                answers[config.name], answered = PortalError(config.name, f"{type(error).__name__}: {error}"), True
+            with self.lock:
+                self.recent[config.name].append(answered)
         return answers
 
 
 # One company -----------------------------------------------------------------------------
 
 
-def _sync_company(company_id, found, catalogue, stats):
+def _sync_company(company_id, found, catalogue):
+    """Register and record one company's devices (inside the caller's transaction) and return
+    its counts."""
+    stats = _Stats()
     sightings = merge(found)
     stats.seen += len(sightings)
     if not sightings:
-        return
+        return stats
     known = {d.serial: d for d in PortalDevice.objects.filter(company_id=company_id)}
     now = timezone.now()
     results = {}  # serial -> (transfer, reason, detail, registration_id)
@@ -267,7 +363,9 @@ def _sync_company(company_id, found, catalogue, stats):
             stats.skipped[EARLIER if previous.transfer == Transfer.REGISTERED else Transfer.ALREADY_REGISTERED] += 1
             continue
         product = catalogue.get(sighting.product)
-        if sighting.predates_customer_number:
+        if sighting.problem:
+            results[serial] = (Transfer.INVALID, "", sighting.problem, None)
+        elif sighting.predates_customer_number:
             results[serial] = (Transfer.PREDATES, "", "", None)
         elif product is None:
             results[serial] = (Transfer.UNKNOWN_PRODUCT, "", sighting.product, None)
@@ -278,26 +376,26 @@ def _sync_company(company_id, found, catalogue, stats):
         else:
             candidates.append(sighting)
 
-    with transaction.atomic():
-        if candidates:
-            company = Company.objects.get(pk=company_id)
-            rows = [
-                # The plant's name is what installers call the installation: their own reference.
-                DeviceRow(s.serial, s.product, s.installed_on, s.postcode, s.country, s.plant_name[:100])
-                for s in candidates
-            ]
-            outcomes = register_devices(company=company, rows=rows, source=Source.PORTAL,
-                                        job=SystemJob.PORTAL_SYNC, keep_refused=False)
-            for sighting, outcome in zip(candidates, outcomes):
-                results[sighting.serial] = _result(outcome)
-        _record(company_id, sightings, known, results, now, stats)
+    if candidates:
+        company = Company.objects.get(pk=company_id)
+        rows = [
+            # The plant's name is what installers call the installation: their own reference.
+            DeviceRow(s.serial, s.product, s.installed_on, s.postcode, s.country, s.plant_name[:100])
+            for s in candidates
+        ]
+        outcomes = register_devices(company=company, rows=rows, source=Source.PORTAL, job=SystemJob.PORTAL_SYNC,
+                                    keep_refused=False, correct_own=False)
+        for sighting, outcome in zip(candidates, outcomes):
+            results[sighting.serial] = _result(outcome)
+    _record(company_id, sightings, known, results, now, stats)
+    return stats
 
 
 def _result(outcome):
     if isinstance(outcome.error, DuplicateRegistration):
         return Transfer.ALREADY_REGISTERED, "", "", getattr(outcome.error, "registration_id", None)
     if outcome.error is not None:
-        return Transfer.INVALID, "", str(outcome.error.message)[:300], None
+        return Transfer.INVALID, "", str(outcome.error.message), None
     if outcome.decision.status == Status.NOT_REGISTRABLE:
         return Transfer.NOT_ELIGIBLE, outcome.decision.reason, "", None
     return Transfer.REGISTERED, outcome.decision.reason, "", outcome.registration_id
@@ -317,7 +415,7 @@ def _record(company_id, sightings, known, results, now, stats):
             "plant_id": sighting.plant_id[:64], "plant_name": sighting.plant_name[:100], "installed_on": sighting.installed_on,
             "postcode": sighting.postcode[:16], "country": sighting.country[:2],
             "data_received_at": sighting.data_received_at, "number_entered_at": sighting.number_entered_at,
-            "transfer": transfer, "reason": reason or "", "detail": detail or "",
+            "transfer": transfer, "reason": reason or "", "detail": (detail or "")[:300],
             "registration_id": registration_id,
         }
         if transfer == Transfer.REGISTERED:

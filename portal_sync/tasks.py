@@ -16,6 +16,9 @@ def sync_portals(customer_number=None):
     except services.SyncAlreadyRunning as busy:
         log.warning("Portal sync skipped: %s", busy)
         return None
+    except services.LockLost:
+        log.error("Portal sync stopped: another run took over its lock")
+        return None
     log.info("Portal sync %s: %d companies, %d devices seen, %d registered, %d errors",
              run.state, run.companies, run.devices_seen, run.registered, run.error_count)
     return run.pk

@@ -15,7 +15,21 @@ from cashback.readonly_admin import ReadOnlyAdmin
 
 from . import services
 from .choices import RowResult
-from .models import Company, Document, Enrolment, Invitation, Membership, Registration, StatusChange, Upload, User
+from .models import (
+    BankAccount,
+    BankAccountChange,
+    Company,
+    Document,
+    Enrolment,
+    Invitation,
+    Membership,
+    PayoutBatch,
+    Registration,
+    StatusChange,
+    Upload,
+    User,
+)
+from .wording import format_money
 
 
 @admin.register(User)
@@ -62,12 +76,57 @@ class InvitationInline(admin.TabularInline):
         return False
 
 
+class BankAccountInline(admin.StackedInline):
+    """Read-only for staff: the company's admin enters bank details (and every change is mailed)."""
+
+    model = BankAccount
+    fields = ["holder", "masked", "bic", "updated_at", "updated_by"]
+    readonly_fields = fields
+    can_delete = False
+
+    @admin.display(description=_("IBAN"))
+    def masked(self, account):
+        return account.masked_iban
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class BankAccountChangeInline(admin.TabularInline):
+    model = BankAccountChange
+    fields = ["changed_at", "changed_by", "old", "new"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Company)
 class CompanyAdmin(admin.ModelAdmin):
     list_display = ["name", "customer_number", "vat_number", "country", "city", "contact_email", "created_at"]
     list_filter = ["country", "enrolments__campaign"]
     search_fields = ["name", "customer_number", "vat_number", "contact_email"]
-    inlines = [MembershipInline, EnrolmentInline, InvitationInline]
+    inlines = [MembershipInline, EnrolmentInline, InvitationInline, BankAccountInline, BankAccountChangeInline]
+
+
+@admin.register(PayoutBatch)
+class PayoutBatchAdmin(ReadOnlyAdmin):
+    """Batches are made and moved on the finance pages (four eyes); the admin shows them."""
+
+    list_display = ["reference", "state", "company_count", "item_count", "total", "created_by", "approved_by",
+                    "executed_on", "finance_page"]
+    list_filter = ["state"]
+    search_fields = ["=reference"]
+
+    @admin.display(description=_("total"))
+    def total(self, batch):
+        return format_money(batch.total_cents)
+
+    @admin.display(description=_("finance page"))
+    def finance_page(self, batch):
+        return format_html('<a href="{}">{}</a>', reverse("finance_batch", args=[batch.pk]), batch.reference)
 
 
 class StatusChangeInline(admin.TabularInline):

@@ -516,3 +516,6 @@ class Document(models.Model):
         PDF called "factuur.hta" is saved as "factuur.pdf", never run as something else."""
         stem = PurePath(self.original_name.replace("\\", "/")).stem.strip(" .")[:100] or "document"
         return f"{stem}.{self.extension}"
+
+
+from .payout_models import BankAccount, BankAccountChange, PayoutBatch, PayoutBatchChange, PayoutItem  # noqa: E402,F401

@@ -112,3 +112,43 @@ def send_decision(change):
     registration.status, registration.reason, registration.note = change.to_status, change.reason, change.note
     approved = change.to_status in ACCEPTED_STATUSES
     _send_about([registration], "decision", approved=approved, staff_note=change.note if approved else "")
+
+
+def company_admins(company):
+    from .choices import Role
+
+    return [
+        m.user.email for m in company.memberships.select_related("user").filter(role=Role.ADMIN, user__is_active=True)
+    ]
+
+
+def send_bank_details_changed(change):
+    """To the company's admins: a change of bank details is how payout fraud starts."""
+    company = change.company
+    send(
+        to=company_admins(company) or [company.contact_email],
+        subject_template="emails/bank_details_changed_subject.txt",
+        body_template="emails/bank_details_changed",
+        context={"company": company, "change": change},
+        language=company.language,
+    )
+
+
+def send_payout(batch, company):
+    from .models import PayoutItem
+
+    items = list(
+        PayoutItem.objects.filter(batch=batch, company=company).select_related("registration__product")
+        .order_by("serial")
+    )
+    if not items:
+        return
+    send(
+        to=list(dict.fromkeys([company.contact_email, *company_admins(company)]))[:20],
+        subject_template="emails/payout_subject.txt",
+        body_template="emails/payout",
+        context={"company": company, "batch": batch, "items": items[:LISTED], "more": max(0, len(items) - LISTED),
+                 "count": len(items), "total_cents": sum(i.amount_cents for i in items),
+                 "account": getattr(company, "bank_account", None)},
+        language=company.language,
+    )

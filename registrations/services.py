@@ -117,13 +117,15 @@ def register_device(
 
 
 def register_devices(*, company, rows, source, user=None, job="", dry_run=False, progress=None,
-                     keep_refused=True):
+                     keep_refused=True, correct_own=True):
     """Decide and (unless dry_run) save many rows, all in one transaction.
 
     Returns one RowOutcome per row, in order. Row-level problems (bad values, duplicates)
     are reported in the outcome and do not stop the other rows. With dry_run nothing is
     written: that is the preview of an upload. With keep_refused=False rows the rules refuse
-    are decided but not saved (the portal sync registers only what meets the conditions). The number of SQL queries does not depend on
+    are decided but not saved (the portal sync registers only what meets the conditions); with
+    correct_own=False a serial the company registered before is always a duplicate, even a
+    refused one (the portal sync never rewrites what an installer entered). The number of SQL queries does not depend on
     the number of rows on PostgreSQL; `progress(done, total)` is called as rows are decided.
     """
     campaigns = list(
@@ -138,7 +140,9 @@ def register_devices(*, company, rows, source, user=None, job="", dry_run=False,
     for attempt in (1, 2):
         try:
             with transaction.atomic():
-                return _Registrar(company, campaigns, source, user, job, keep_refused=keep_refused).run(rows, progress)
+                return _Registrar(
+                    company, campaigns, source, user, job, keep_refused=keep_refused, correct_own=correct_own
+                ).run(rows, progress)
         except IntegrityError:
             if attempt == 2:
                 raise
@@ -159,9 +163,10 @@ class _Registrar:
 
     max_chunk = None  # rows per chunk when set (tests use it to exercise chunking)
 
-    def __init__(self, company, campaigns, source, user, job, dry_run=False, keep_refused=True):
+    def __init__(self, company, campaigns, source, user, job, dry_run=False, keep_refused=True, correct_own=True):
         self.company = company
         self.keep_refused = keep_refused
+        self.correct_own = correct_own
         self.campaigns = campaigns
         self.source = source
         self.user_id = user.pk if user is not None and user.is_authenticated else None
@@ -238,7 +243,7 @@ class _Registrar:
             ),
             company_volume=self.volume[campaign.id],
         ))
-        if own and not self._may_resubmit(own[0], clean, decision):
+        if own and not (self.correct_own and self._may_resubmit(own[0], clean, decision)):
             previous = own[0]
             return RowOutcome(row, clean=clean, error=DuplicateRegistration(
                 serial=serial, registered_at=previous["created_at"], registration_id=previous["id"],
@@ -445,6 +450,17 @@ def _require_note(note):
 def request_documents(registration, *, actor, note):
     """Staff ask for documents: an audit of an accepted registration, or asking again after review."""
     now = timezone.now()
+
+    def not_being_paid(current):
+        from .models import PayoutItem
+
+        item = PayoutItem.objects.filter(registration=current, active=True).select_related("batch").first()
+        if item is not None:
+            raise InvalidTransition(
+                _("This registration is in payout batch %(reference)s; it can be audited once that batch is "
+                  "cancelled.") % {"reference": item.batch.reference}
+            )
+
     with transaction.atomic():
         changed = _transition(
             registration,
@@ -454,6 +470,7 @@ def request_documents(registration, *, actor, note):
             actor=actor,
             note=_require_note(note),
             now=now,
+            guard=not_being_paid,
             documents_due_at=documents_deadline(now, registration.campaign.document_deadline_days),
             reminders_sent=[],
         )

@@ -94,3 +94,19 @@ def register_upload(upload_id):
     upload = Upload.objects.select_related("company", "uploaded_by").get(pk=upload_id)
     if upload.state == Upload.State.IMPORTING:
         excel_import.register(upload)
+
+
+@shared_task(**EMAIL_RETRY)
+def notify_bank_details_changed(change_id):
+    from .models import BankAccountChange
+
+    change = BankAccountChange.objects.select_related("company", "changed_by").get(pk=change_id)
+    notifications.send_bank_details_changed(change)
+
+
+@shared_task(**EMAIL_RETRY)
+def notify_payout(batch_id, company_id):
+    from .models import Company, PayoutBatch
+
+    notifications.send_payout(PayoutBatch.objects.get(pk=batch_id),
+                              Company.objects.select_related("bank_account").get(pk=company_id))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import document_views, review_views, upload_views, views
+from . import document_views, finance_views, payout_views, review_views, upload_views, views
 
 urlpatterns = [
     path("", views.home, name="overview"),
@@ -24,6 +24,17 @@ urlpatterns = [
     path("review/<int:pk>/", review_views.review, name="review_registration"),
     path("review/<int:pk>/decide/", review_views.decide, name="review_decide"),
     path("company/", views.company, name="company"),
+    path("company/bank/", payout_views.bank_details, name="bank_details"),
+    path("payouts/", payout_views.payout_list, name="payouts"),
+    path("payouts/<int:pk>/specification.xlsx", payout_views.payout_specification, name="payout_specification"),
+    path("finance/", finance_views.batches, name="finance_batches"),
+    path("finance/new/", finance_views.new_batch, name="finance_new_batch"),
+    path("finance/<int:pk>/", finance_views.batch_detail, name="finance_batch"),
+    path("finance/<int:pk>/approve/", finance_views.approve, name="finance_approve"),
+    path("finance/<int:pk>/cancel/", finance_views.cancel, name="finance_cancel"),
+    path("finance/<int:pk>/export/", finance_views.export, name="finance_export"),
+    path("finance/<int:pk>/paid/", finance_views.paid, name="finance_paid"),
+    path("finance/<int:pk>/<str:which>/", finance_views.batch_file, name="finance_batch_file"),
     path("company/invite/", views.invite, name="invite"),
     path("company/invitations/<int:pk>/revoke/", views.revoke_invitation, name="revoke_invitation"),
     path("company/members/<int:pk>/remove/", views.remove_member, name="remove_member"),

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from cashback.errors import DomainError
 
-from . import companies, exports, selectors, services
+from . import companies, exports, payouts, selectors, services
 from .access import company_admin_required, company_required
 from .choices import Source, Status
 from .forms import (
@@ -56,8 +56,14 @@ def overview(request):
         "filtered": any(key != "sort" for key in filters),
         "campaign_to_enrol": selectors.campaign_to_enrol(company),
         "current_campaign": selectors.current_campaign(company),
+        "waiting_for_bank": _waiting_for_bank(company),
         "Status": Status,
     })
+
+
+def _waiting_for_bank(company):
+    count, cents = payouts.waiting_for_bank_details(company)
+    return (count, cents) if count else None
 
 
 @company_required

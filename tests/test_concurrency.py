@@ -75,3 +75,51 @@ def test_the_same_unknown_serial_twice_at_once_registers_once(company):
         results = race(registering(company, serial), registering(company, serial))
         assert sum(isinstance(r, DuplicateRegistration) for r in results) == 1, results
         assert Registration.objects.filter(serial=serial).count() == 1
+
+
+# Payouts -------------------------------------------------------------------------------------
+
+
+def test_two_batches_created_at_the_same_moment_never_share_a_registration(company, register):
+    from django.contrib.auth.models import Permission
+
+    from registrations import bank, payouts
+    from registrations.models import PayoutItem, User
+
+    bank.set_bank_account(company, iban="NL91ABNA0417164300", bic="", holder="Zonnewerk", user=None)
+    for n in range(1, 41):
+        register(f"10000000{n:02d}")
+    users = []
+    for email in ("alice@example.com", "bob@example.com"):
+        user = User.objects.create_user(email=email, password="x", is_staff=True)
+        user.user_permissions.add(Permission.objects.get(codename="manage_payouts"))
+        users.append(user)
+    results = race(*[lambda u=u: payouts.create_batch(payouts.Selection(), actor=u) for u in users])
+    batches = [r for r in results if not isinstance(r, Exception)]
+    assert batches, results
+    items = PayoutItem.objects.filter(active=True)
+    assert items.count() == 40
+    assert items.values("registration").distinct().count() == 40
+    assert sum(b.item_count for b in batches) == 40
+    for batch in batches:
+        assert batch.total_cents == sum(batch.items.values_list("amount_cents", flat=True))
+
+
+def test_marking_paid_twice_at_once_pays_once(company, register):
+    from datetime import date as day
+
+    from registrations import bank, payouts
+    from registrations.models import StatusChange, User
+
+    bank.set_bank_account(company, iban="NL91ABNA0417164300", bic="", holder="Zonnewerk", user=None)
+    for n in range(1, 6):
+        register(f"10000000{n:02d}")
+    alice = User.objects.create_user(email="alice@example.com", password="x", is_staff=True)
+    bob = User.objects.create_user(email="bob@example.com", password="x", is_staff=True)
+    batch = payouts.create_batch(payouts.Selection(), actor=alice)
+    payouts.approve_batch(batch, actor=bob)
+    payouts.export_batch(batch, actor=alice, execution_date=day(2026, 6, 17))
+    results = race(lambda: payouts.mark_paid(batch, actor=alice, executed_on=day(2026, 6, 17)),
+                   lambda: payouts.mark_paid(batch, actor=bob, executed_on=day(2026, 6, 17)))
+    assert sum(isinstance(r, payouts.PayoutError) for r in results) == 1, results
+    assert StatusChange.objects.filter(to_status=Status.PAID).count() == 5

@@ -177,6 +177,8 @@ def test_a_second_run_registers_and_writes_nothing(standin, company, register):
     standin.load(feed(sunny_portal=[profile("100200", plant(
         device("1000000001"), device("1000000002"), device("1000000009"), device("5000000001", "SB3.0-1AV-41"),
         device("1000000003", data="2026-01-01T00:00:00Z"),
+        device("4000000001"),  # refused by the rules: decided again every night, still no write
+        device("1000000004", data="yesterday"),  # incomplete data
     ))]))
     services.sync()
     snapshot = list(Registration.objects.values_list("serial", "status", "status_changed_at"))
@@ -184,15 +186,16 @@ def test_a_second_run_registers_and_writes_nothing(standin, company, register):
 
     def record(execute, sql, params, many, context):
         verb = sql.lstrip().split(" ", 1)[0].upper()
-        if verb in ("INSERT", "UPDATE", "DELETE") and "portal_sync_sync" not in sql:  # the run and its lock
+        bookkeeping = ("portal_sync_sync", "portal_sync_companysyncstate")  # the run, its lock, "last synchronised"
+        if verb in ("INSERT", "UPDATE", "DELETE") and not any(table in sql for table in bookkeeping):
             writes.append(sql)
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(record):
         run = services.sync()
     assert writes == []
-    assert (run.registered, run.unchanged, run.devices_seen) == (0, 5, 5)
-    assert sum(run.skipped.values()) == 5
+    assert (run.registered, run.unchanged, run.devices_seen) == (0, 7, 7)
+    assert sum(run.skipped.values()) == 7
     assert list(Registration.objects.values_list("serial", "status", "status_changed_at")) == snapshot
 
 
@@ -225,10 +228,7 @@ def test_a_portal_that_is_down_is_recorded_and_the_other_goes_on(standin, compan
     assert run.state == SyncRun.State.PARTIAL
     assert Registration.objects.count() == 4  # every company's Sunny Portal devices
     messages = [(e["portal"], e["message"]) for e in run.errors]
-    assert [m for p, m in messages if p == "ennexos" and "503" in m] == [
-        "no access token (503 Server Error: Service Unavailable for url: "
-        f"{settings.PORTALS[1]['base_url']}/oauth2/token)"
-    ] * 3
+    assert [m for p, m in messages if p == "ennexos" and "503" in m] == ["no access token (HTTP 503)"] * 3
     # After three companies without an answer the portal is left alone for the rest of the run.
     assert ("ennexos", "the portal did not answer; 1 companies were not asked") in messages
     assert third.portal_devices.count() == 1 and fourth.portal_devices.count() == 1
@@ -356,7 +356,9 @@ def test_one_run_at_a_time_and_a_crashed_runs_lock_expires(standin, company, tim
     assert SyncLock.objects.get().holder != holder
 
 
-def test_a_crash_in_the_middle_then_a_clean_rerun(standin, company, other_company, campaign, monkeypatch):
+def test_a_crash_in_the_middle_then_a_clean_rerun(standin, company, other_company, campaign, monkeypatch,
+                                                  time_machine, settings):
+    settings.PORTAL_SYNC_LOCK_SECONDS = 600
     third = make_company(campaign, name="Derde B.V.", customer_number="400500", email="d@example.com")
     standin.load(feed(sunny_portal=[profile(n, plant(device(s), device(t))) for n, s, t in
                                     [("100200", "1000000001", "1000000002"), ("200300", "1000000003", "1000000004"),
@@ -364,28 +366,127 @@ def test_a_crash_in_the_middle_then_a_clean_rerun(standin, company, other_compan
     original = services.register_devices
     seen = []
 
-    def crash_on_the_second(**kwargs):
+    def killed_on_the_second(**kwargs):
         seen.append(kwargs["company"].customer_number)
         result = original(**kwargs)
         if len(seen) == 2:
-            raise SystemExit("worker killed")  # not an error the run can catch: the process ends
+            raise SystemExit("worker killed")
         return result
 
-    monkeypatch.setattr(services, "register_devices", crash_on_the_second)
+    # A kill (SIGKILL, out of memory) runs no clean-up: the run stays "running", the lock held.
+    monkeypatch.setattr(services, "register_devices", killed_on_the_second)
+    monkeypatch.setattr(services, "_finish", lambda *args: None)
+    monkeypatch.setattr(services, "release_lock", lambda holder: None)
     with pytest.raises(SystemExit):
         services.sync()
-    failed = SyncRun.objects.get()
-    assert failed.state == SyncRun.State.FAILED
+    monkeypatch.undo()
+    assert SyncRun.objects.get().state == SyncRun.State.RUNNING
     # The first company is done; the second one's transaction was rolled back whole.
     assert sorted(Registration.objects.values_list("serial", flat=True)) == ["1000000001", "1000000002"]
     assert not PortalDevice.objects.filter(company=other_company).exists()
 
-    monkeypatch.setattr(services, "register_devices", original)
-    rerun = services.sync()  # the lock was let go: no need to wait for it to expire
+    with pytest.raises(services.SyncAlreadyRunning):  # the dead run's lock holds until it expires
+        services.sync()
+    time_machine.shift(timedelta(seconds=601))
+    rerun = services.sync()
     assert rerun.state == SyncRun.State.SUCCEEDED and rerun.registered == 4
+    assert SyncRun.objects.get(state=SyncRun.State.ABANDONED).finished_at is not None
     assert Registration.objects.count() == 6
     assert Registration.objects.values("serial").distinct().count() == 6
     assert third.portal_devices.count() == 2
+
+
+def test_the_lock_is_kept_alive_while_waiting_for_a_slow_portal(standin, company, settings, monkeypatch):
+    settings.PORTAL_SYNC_LOCK_SECONDS = 3  # renewed every second while the writer waits
+    settings.PORTAL_TIMEOUT = (2.0, 5.0)
+    standin.load(feed(sunny_portal=[profile("100200", plant(device("1000000001")))]))
+    standin.faults.delay = 1.2
+    renewals = []
+    original = services.extend_lock
+    monkeypatch.setattr(services, "extend_lock", lambda holder: renewals.append(1) or original(holder))
+    run = services.sync()
+    assert run.state == SyncRun.State.SUCCEEDED
+    assert len(renewals) >= 3  # while waiting, and once per company
+
+
+def test_a_run_that_takes_too_long_stops_and_says_whom_it_left(standin, company, other_company, settings):
+    settings.PORTAL_SYNC_MAX_SECONDS = 0
+    standin.load(feed(sunny_portal=[profile("100200", plant(device("1000000001")))]))
+    run = services.sync()
+    assert run.state == SyncRun.State.PARTIAL and not Registration.objects.exists()
+    assert "2 companies not synchronised" in run.errors[0]["message"]
+    assert company.portal_sync_state.failed_at is not None
+
+
+def test_the_sync_never_rewrites_a_registration_the_installer_entered(standin, company, register, known):
+    mine = register("7777777777", reference="Job 42 - Mr Smith", postcode="1011 AB")  # unknown serial: refused
+    assert mine.status == Status.NOT_REGISTRABLE
+    known("7777777777")  # the maker lists it later; the portal knows the device too
+    standin.load(feed(sunny_portal=[profile("100200", plant(device("7777777777"), name="Fam. Jansen"))]))
+    run = services.sync()
+    mine.refresh_from_db()
+    assert (mine.status, mine.reference, mine.postcode, mine.source) == (
+        Status.NOT_REGISTRABLE, "Job 42 - Mr Smith", "1011 AB", Source.WEB
+    )
+    assert mine.history.count() == 1
+    assert run.skipped == {Transfer.ALREADY_REGISTERED: 1}
+    assert PortalDevice.objects.get().registration == mine  # the page links to it, with its status
+
+
+def test_bad_values_from_the_portal_cost_only_their_device(standin, company):
+    standin.load(feed(sunny_portal=[profile("100200", plant(
+        device("1" * 40),  # not a serial anyone can register
+        device("1000000002", product="X" * 300),
+        device("1000000003", data="yesterday"),
+        device("1000000001"),
+    ))]))
+    run = services.sync()
+    assert run.state == SyncRun.State.SUCCEEDED
+    assert list(Registration.objects.values_list("serial", flat=True)) == ["1000000001"]
+    outcomes = dict(PortalDevice.objects.values_list("serial", "transfer"))
+    assert outcomes == {"1000000001": Transfer.REGISTERED, "1000000002": Transfer.UNKNOWN_PRODUCT,
+                        "1000000003": Transfer.INVALID}
+    assert run.registered == 1 and run.devices_seen == 3
+
+
+def test_one_companys_bad_data_does_not_take_the_portal_down(standin, company, campaign, settings):
+    settings.PORTAL_SYNC_FETCH_THREADS = 1
+    numbers = ["100200", "300001", "300002", "300003", "300004"]
+    for n, number in enumerate(numbers[1:]):
+        make_company(campaign, name=f"B{n}", customer_number=number, email=f"b{n}@example.com")
+    standin.load(feed(sunny_portal=[profile(number, plant(device(f"100000000{i + 1}"))) for i, number
+                                    in enumerate(numbers)]))
+    for number in numbers[1:4]:  # three companies in a row with an answer that is no feed
+        standin.profiles["sunny_portal"][number] = "not a list"
+    standin.faults.fail_customers = set()
+    run = services.sync()
+    assert not any("not asked" in e["message"] for e in run.errors)
+    assert sorted(Registration.objects.values_list("serial", flat=True)) == ["1000000001", "1000000005"]
+
+
+def test_a_nonsense_answer_is_one_companys_error_not_the_runs(standin, company, other_company, monkeypatch):
+    standin.load(feed(sunny_portal=[profile("100200", plant(device("1000000001"))),
+                                    profile("200300", plant(device("1000000002")))]))
+    original = standin.page
+
+    def string_next_page(portal, customer_number, page, page_size):
+        body = original(portal, customer_number, page, page_size)
+        if customer_number == "100200":
+            body["paging"]["nextPage"] = "2"
+        return body
+
+    monkeypatch.setattr(standin, "page", string_next_page)
+    run = services.sync()
+    assert run.state == SyncRun.State.PARTIAL
+    assert "nextPage '2'" in run.errors[0]["message"]
+    assert list(Registration.objects.values_list("serial", flat=True)) == ["1000000002"]
+
+
+def test_the_same_serial_written_differently_is_one_device(standin, company):
+    standin.load(feed(sunny_portal=[profile("100200", plant(device("1000000001")))],
+                      ennexos=[profile("100200", plant(device("1000-000001")))]))
+    run = services.sync()
+    assert run.devices_seen == 1 and PortalDevice.objects.count() == 1 and Registration.objects.count() == 1
 
 
 # Entry points ----------------------------------------------------------------------------------
@@ -450,3 +551,17 @@ def test_staff_see_the_runs_in_the_admin(standin, company, staff_client):
     assert "Not transferred: product family not transferred automatically: 1" in detail
     assert "ennexos" in detail
     assert staff_client.get("/admin/portal_sync/portaldevice/").status_code == 200
+
+
+def test_the_deploy_check_wants_https_and_no_credentials_in_urls(settings):
+    from portal_sync.checks import portal_urls_are_https
+
+    settings.DEBUG = False
+    settings.PORTALS = [{"name": "sunny_portal", "base_url": "http://portal.example.com", "client_id": "x",
+                         "client_secret": "y"},
+                        {"name": "ennexos", "base_url": "https://user:pw@ennexos.example.com", "client_id": "x",
+                         "client_secret": "y"}]
+    assert [e.id for e in portal_urls_are_https(None)] == ["portal_sync.E002", "portal_sync.E001"]
+    settings.PORTALS = [{"name": "sunny_portal", "base_url": "https://portal.example.com", "token_url": "",
+                         "client_id": "x", "client_secret": "y"}]
+    assert portal_urls_are_https(None) == []

@@ -1,6 +1,7 @@
 """Template download → fill in → upload → preview → confirm → result, in a real browser."""
 
 import io
+import re
 from datetime import date
 
 import pytest
@@ -90,6 +91,7 @@ def test_a_large_file_shows_progress_and_survives_a_reload(page, installer, camp
     page.goto("/registrations/uploads/")
     page.get_by_label("File with your devices").set_input_files(str(path))
     page.get_by_role("button", name="Upload and check").click()
+    page.wait_for_url(re.compile(r"/registrations/uploads/\d+/$"))  # the upload's page, before reloading it
     # Either still checking (the progress page) or already done; both end on the preview.
     page.reload()
     expect(page.get_by_role("heading", name="What the 99 rows would become")).to_be_visible(timeout=30000)

@@ -17,6 +17,9 @@ class Command(BaseCommand):
             run = services.sync(customer_number=customer_number, trigger=SyncRun.Trigger.MANUAL)
         except services.SyncAlreadyRunning as busy:
             raise CommandError(str(busy)) from None
+        except services.LockLost:
+            raise CommandError("another run took over the lock (this one ran longer than its lock); "
+                               "what was synchronised before stays, the rest is left to that run") from None
         self.stdout.write(
             f"{run.get_state_display()} in {run.duration.total_seconds():.1f} s: {run.companies} companies, "
             f"{run.devices_seen} devices seen, {run.registered} registered, {run.unchanged} unchanged"

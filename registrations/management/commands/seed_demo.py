@@ -7,6 +7,7 @@ import io
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.contrib.auth.models import Permission
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -15,7 +16,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from devices.models import Campaign, CampaignProduct, KnownDevice, ProductFamily, ProductModel
 from portal_sync.demo import write_demo_feed
-from registrations import services
+from registrations import bank, services
 from registrations.choices import Role, Source
 from registrations.models import Company, Enrolment, Membership, User
 from registrations.services import DeviceRow
@@ -25,6 +26,7 @@ INSTALLER = "installer@example.com"
 COLLEAGUE = "colleague@example.com"
 OTHER = "installer@soleil.example"
 STAFF = "staff@example.com"
+FINANCE = "finance@example.com"
 
 # code, name, transferred automatically from the monitoring portals
 FAMILIES = [
@@ -147,6 +149,13 @@ class Command(BaseCommand):
                                      accepted_by=company.memberships.first().user)
         if not User.objects.filter(email=STAFF).exists():
             User.objects.create_superuser(email=STAFF, password=PASSWORD, first_name="Campagne", last_name="Team")
+        if not User.objects.filter(email=FINANCE).exists():
+            # The second pair of eyes on payout batches (the campaign staff login creates them).
+            finance = User.objects.create_user(email=FINANCE, password=PASSWORD, first_name="Fien", last_name="Ancier",
+                                               is_staff=True)
+            finance.user_permissions.add(Permission.objects.get(codename="manage_payouts"))
+        # The demo company has bank details (the other one not: its overview says why it waits).
+        bank.set_bank_account(demo, iban="NL91ABNA0417164300", bic="ABNANL2A", holder=demo.name, user=None)
         return True
 
     def _registrations(self):
@@ -188,7 +197,8 @@ class Command(BaseCommand):
         self.stdout.write(f"  installer (company admin)  {INSTALLER}")
         self.stdout.write(f"  installer (colleague)      {COLLEAGUE}")
         self.stdout.write(f"  other company (BE)         {OTHER}")
-        self.stdout.write(f"  campaign staff (admin)     {STAFF}   → http://127.0.0.1:8000/review/ and /admin/")
+        self.stdout.write(f"  campaign staff (admin)     {STAFF}   → http://127.0.0.1:8000/review/, /finance/ and /admin/")
+        self.stdout.write(f"  finance (approves batches) {FINANCE}   → http://127.0.0.1:8000/finance/")
         self.stdout.write("Serial numbers to try in 'Register a device':")
         self.stdout.write(f"  {demo_serial(3, 300)} as STP10.0-3SE-40  → registration successful")
         self.stdout.write(f"  {demo_serial(3, 301)} as STP8.0-3SE-40   → not registrable (serial belongs to another model)")
