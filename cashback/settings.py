@@ -64,6 +64,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "devices",
     "registrations",
     "portal_sync",
@@ -262,6 +265,46 @@ PAYOUT_DEBTOR = {
     "name": env_str("PAYOUT_DEBTOR_NAME", "SMA Benelux BV – Cashback"),
     "iban": env_str("PAYOUT_DEBTOR_IBAN", "NL91ABNA0417164300" if DEBUG else ""),
     "bic": env_str("PAYOUT_DEBTOR_BIC", "ABNANL2A" if DEBUG else ""),
+}
+
+# The REST API for installer software (/api/v1/).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "registrations.api.tokens.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["registrations.api.access.IsCompanyUser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["registrations.api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": env_str("API_RATE", "600/min")},
+    "DEFAULT_PAGINATION_CLASS": "registrations.api.pagination.Pages",
+    "EXCEPTION_HANDLER": "registrations.api.errors.handle",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "SMA Cashback portal API",
+    "DESCRIPTION": (
+        "Register devices, poll their status and upload documents from your own software. "
+        "Authenticate with `Authorization: Bearer <token>`; a company admin creates tokens under "
+        "Company → API tokens. Errors are JSON with a stable `code` and a `message` in the language "
+        "of `Accept-Language` (nl, fr, en)."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "registrations.choices.Status",
+        "ReasonEnum": "registrations.choices.Reason",
+        "SourceEnum": "registrations.choices.Source",
+        "CountryEnum": "registrations.choices.Country",
+        "OutcomeEnum": "registrations.choices.RowResult",
+        "DocumentKindEnum": "registrations.models.Document.Kind",
+    },
 }
 
 # The monitoring portals' customer-number feed (portal_sync/FEED.md), one entry per portal.

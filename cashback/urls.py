@@ -11,6 +11,7 @@ admin.site.index_title = _("Campaign administration")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include("registrations.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path(
         "password_reset/",
@@ -21,3 +22,5 @@ urlpatterns = [
     path("", include("registrations.urls")),
     path("", include("portal_sync.urls")),
 ]
+
+handler404 = "registrations.api.errors.not_found"

@@ -314,15 +314,21 @@ _KINDS = {
 }
 
 
+def outcome_kind(outcome, error=None):
+    """What became of a row (RowResult), the same for an upload and the API's bulk call."""
+    error = error or (outcome.error if outcome else None)
+    if error is None:
+        return _KINDS[outcome.decision.status]
+    if error.code == "duplicate_in_batch":
+        return RowResult.DUPLICATE_IN_FILE
+    if error.code == "duplicate":
+        return RowResult.ALREADY_REGISTERED
+    return RowResult.INVALID
+
+
 def _answer(row, outcome):
     error = row.error or (outcome.error if outcome else None)
-    if error is None:
-        return RowAnswer(row, _KINDS[outcome.decision.status], outcome)
-    if error.code == "duplicate_in_batch":
-        return RowAnswer(row, RowResult.DUPLICATE_IN_FILE, outcome, error)
-    if error.code == "duplicate":
-        return RowAnswer(row, RowResult.ALREADY_REGISTERED, outcome, error)
-    return RowAnswer(row, RowResult.INVALID, outcome, error)
+    return RowAnswer(row, outcome_kind(outcome, error), outcome, error)
 
 
 def count(answers):

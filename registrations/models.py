@@ -519,3 +519,4 @@ class Document(models.Model):
 
 
 from .payout_models import BankAccount, BankAccountChange, PayoutBatch, PayoutBatchChange, PayoutItem  # noqa: E402,F401
+from .api.tokens import ApiToken  # noqa: E402,F401

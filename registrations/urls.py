@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import document_views, finance_views, payout_views, review_views, upload_views, views
+from . import document_views, finance_views, payout_views, review_views, token_views, upload_views, views
 
 urlpatterns = [
     path("", views.home, name="overview"),
@@ -25,6 +25,8 @@ urlpatterns = [
     path("review/<int:pk>/decide/", review_views.decide, name="review_decide"),
     path("company/", views.company, name="company"),
     path("company/bank/", payout_views.bank_details, name="bank_details"),
+    path("company/api-tokens/", token_views.api_tokens, name="api_tokens"),
+    path("company/api-tokens/<int:pk>/revoke/", token_views.revoke_api_token, name="revoke_api_token"),
     path("payouts/", payout_views.payout_list, name="payouts"),
     path("payouts/<int:pk>/specification.xlsx", payout_views.payout_specification, name="payout_specification"),
     path("finance/", finance_views.batches, name="finance_batches"),

@@ -1,0 +1,244 @@
+"""The REST API for installer software (/api/v1/). Views parse, call the services, render."""
+
+import logging
+from django.db.models import Prefetch
+from django.http import Http404
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from devices.models import CampaignProduct
+
+from .. import excel_import, payouts, services
+from ..choices import Reason, RowResult, Source, Status
+from ..errors import DuplicateRegistration
+from ..models import Registration, StatusChange
+from ..selectors import open_campaigns
+from . import serializers as s
+from .access import IsCompanyUser, company_of
+from .tokens import ApiToken
+
+log = logging.getLogger("registrations.api")
+
+ERRORS = {
+    400: OpenApiResponse(s.ErrorSerializer, description="Invalid input (`invalid_input` with `fields`, or a rule's "
+                                                        "code such as `unknown_product`, `invalid_serial`)."),
+    401: OpenApiResponse(s.ErrorSerializer, description="No or an unknown/revoked token (`not_authenticated`, "
+                                                        "`authentication_failed`)."),
+    403: OpenApiResponse(s.ErrorSerializer, description="Not an installer company's user, or not enrolled "
+                                                        "(`not_enrolled`)."),
+    429: OpenApiResponse(s.ErrorSerializer, description="Too many requests for this token (`throttled`); see the "
+                                                        "Retry-After header."),
+}
+NOT_FOUND = {404: OpenApiResponse(s.ErrorSerializer, description="Not found, or another company's (`not_found`).")}
+
+
+class ApiView(APIView):
+    permission_classes = [IsCompanyUser]
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        token = request.auth.name if isinstance(getattr(request, "auth", None), ApiToken) else "session"
+        log.info("api %s %s %s token=%s", request.method, request.path, response.status_code, token)
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+class Products(ApiView):
+    @extend_schema(summary="Eligible product types", responses={200: s.ProductSerializer(many=True), **ERRORS},
+                   tags=["catalogue"])
+    def get(self, request):
+        """The product types of the active campaign(s) with their cashback."""
+        rows = (
+            CampaignProduct.objects.filter(campaign__in=open_campaigns())
+            .select_related("product__family", "campaign").order_by("product__code")
+        )
+        return Response([
+            {"code": cp.product.code, "family": cp.product.family.name, "campaign": cp.campaign.slug,
+             "amount_cents": cp.amount_cents, "requires_documents": cp.requires_documents}
+            for cp in rows
+        ])
+
+
+def _row(device):
+    return services.DeviceRow(device["serial"], device["product"], device["installed_on"], device["postcode"],
+                              device["country"], device.get("reference", ""))
+
+
+def _registrations(request):
+    return Registration.objects.for_company(company_of(request)).with_display_relations()
+
+
+FILTERS = [
+    OpenApiParameter("status", str, enum=Status.values),
+    OpenApiParameter("reason", str, enum=Reason.values),
+    OpenApiParameter("product", str, description="Type designation."),
+    OpenApiParameter("source", str, enum=Source.values),
+    OpenApiParameter("serial", str, description="Exact serial number."),
+    OpenApiParameter("installed_from", OpenApiTypes.DATE),
+    OpenApiParameter("installed_until", OpenApiTypes.DATE),
+    OpenApiParameter("changed_since", OpenApiTypes.DATETIME,
+                     description="Only registrations whose status changed at or after this moment (ISO 8601): poll "
+                                 "with the time of your previous poll."),
+]
+
+
+class _FilterError(Exception):
+    def __init__(self, field, message):
+        self.field, self.message = field, message
+
+
+def _filtered(request, registrations):
+    """The list's filters. A parameter that is present must be valid (an empty date or status
+    is a mistake in the request, not "no filter")."""
+    params = request.query_params
+    for name, choices in (("status", Status.values), ("reason", Reason.values), ("source", Source.values)):
+        if name in params:
+            if params[name] not in choices:
+                raise _FilterError(name, f"one of: {', '.join(choices)}")
+            registrations = registrations.filter(**{name: params[name]})
+    if params.get("product"):
+        registrations = registrations.filter(product__code=params["product"])
+    if params.get("serial"):
+        registrations = registrations.filter(serial=params["serial"].strip())
+    for name, lookup in (("installed_from", "installed_on__gte"), ("installed_until", "installed_on__lte")):
+        if name in params:
+            try:
+                day = parse_date(params[name]) if len(params[name]) == 10 else None
+            except ValueError:
+                day = None
+            if day is None:
+                raise _FilterError(name, "a date, YYYY-MM-DD")
+            registrations = registrations.filter(**{lookup: day})
+    if "changed_since" in params:
+        try:
+            moment = parse_datetime(params["changed_since"])
+        except ValueError:
+            moment = None
+        if moment is None:
+            raise _FilterError("changed_since", "a date and time, ISO 8601, e.g. 2026-06-15T10:00:00+02:00")
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        registrations = registrations.filter(status_changed_at__gte=moment)
+    return registrations
+
+
+class RegistrationList(ApiView, generics.GenericAPIView):
+    serializer_class = s.RegistrationSerializer
+
+    @extend_schema(summary="List registrations", parameters=FILTERS,
+                   responses={200: s.RegistrationSerializer(many=True), **ERRORS}, tags=["registrations"])
+    def get(self, request):
+        """The company's registrations, newest status change last (stable order for polling),
+        paged (`page`, `page_size` up to 100)."""
+        try:
+            registrations = _filtered(request, _registrations(request))
+        except _FilterError as error:
+            return Response({"code": "invalid_input", "message": f"{error.field}: {error.message}",
+                             "field": error.field}, status=400)
+        page = self.paginate_queryset(registrations.order_by("status_changed_at", "id"))
+        return self.get_paginated_response(s.RegistrationSerializer(page, many=True).data)
+
+    @extend_schema(summary="Register one device", request=s.DeviceSerializer,
+                   responses={201: s.RegistrationSerializer,
+                              409: OpenApiResponse(s.ErrorSerializer, description="Already registered by your "
+                                                   "company (`duplicate`, with `registration_id`)."),
+                              **ERRORS}, tags=["registrations"])
+    def post(self, request):
+        """The same rules as the web form; the answer has the status, reason code and message."""
+        device = s.DeviceSerializer(data=request.data)
+        device.is_valid(raise_exception=True)
+        try:
+            data = device.validated_data
+            registration = services.register_device(
+                company=company_of(request), serial=data["serial"], product_code=data["product"],
+                installed_on=data["installed_on"], postcode=data["postcode"], country=data["country"],
+                reference=data.get("reference", ""), source=Source.API, user=request.user,
+            )
+        except DuplicateRegistration as duplicate:
+            return Response({"code": "duplicate", "message": str(duplicate.message), "field": "serial",
+                             "registration_id": duplicate.registration_id}, status=409)
+        registration = _registrations(request).get(pk=registration.pk)
+        return Response(s.RegistrationSerializer(registration).data, status=201)
+
+
+class RegistrationBulk(ApiView):
+    @extend_schema(summary="Register up to 1,000 devices", request=s.BulkSerializer,
+                   responses={200: s.BulkResultSerializer, **ERRORS}, tags=["registrations"])
+    def post(self, request):
+        """Row by row, through the same path as the Excel upload, in one transaction. Rows with
+        invalid values or duplicates are answered and do not stop the others."""
+        bulk = s.BulkSerializer(data=request.data)
+        bulk.is_valid(raise_exception=True)
+        devices = bulk.validated_data["devices"]
+        outcomes = services.register_devices(company=company_of(request), rows=[_row(d) for d in devices],
+                                             source=Source.API, user=request.user)
+        ids = [o.registration_id for o in outcomes if o.error is None and o.registration_id]
+        registrations = {r.pk: r for r in _registrations(request).filter(pk__in=ids)}
+        counts = {kind.value: 0 for kind in RowResult}
+        rows = []
+        for index, (device, outcome) in enumerate(zip(devices, outcomes)):
+            kind = excel_import.outcome_kind(outcome)
+            counts[kind] += 1
+            error = outcome.error
+            rows.append({
+                "index": index,
+                "serial": device["serial"],
+                "outcome": kind,
+                "registration": s.RegistrationSerializer(registrations[outcome.registration_id]).data
+                if error is None else None,
+                "error": None if error is None else {
+                    "code": error.code, "message": str(error.message), "field": error.field,
+                    "registration_id": getattr(error, "registration_id", None),
+                },
+            })
+        return Response({"counts": counts, "rows": rows})
+
+
+class RegistrationDetail(ApiView):
+    @extend_schema(summary="One registration with its history and documents",
+                   responses={200: s.RegistrationDetailSerializer, **NOT_FOUND, **ERRORS}, tags=["registrations"])
+    def get(self, request, pk):
+        registration = (
+            _registrations(request)
+            .prefetch_related(Prefetch("history", StatusChange.objects.select_related("actor")), "documents")
+            .filter(pk=pk).first()
+        )
+        if registration is None:
+            raise Http404
+        return Response(s.RegistrationDetailSerializer(registration).data)
+
+
+class RegistrationDocuments(ApiView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(summary="Upload a document", request={"multipart/form-data": s.DocumentUploadSerializer},
+                   responses={201: s.DocumentsResultSerializer,
+                              409: OpenApiResponse(s.ErrorSerializer, description="The registration takes no documents "
+                                                   "in its status, or its deadline passed (`invalid_transition`)."),
+                              **NOT_FOUND, **ERRORS}, tags=["documents"])
+    def post(self, request, pk):
+        """The same checks as the web page (content decides: PDF, JPEG or PNG; at most 10 MB).
+        A registration waiting for documents moves to `in_review`."""
+        registration = _registrations(request).filter(pk=pk).first()
+        if registration is None:
+            raise Http404
+        upload = s.DocumentUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        documents = services.add_documents(
+            registration, files=[(upload.validated_data["kind"], upload.validated_data["file"])], user=request.user
+        )
+        registration = _registrations(request).get(pk=pk)
+        return Response({"registration": s.RegistrationSerializer(registration).data,
+                         "documents": s.DocumentSerializer(documents, many=True).data}, status=201)
+
+
+class Payouts(ApiView):
+    @extend_schema(summary="Payouts to the company", responses={200: s.PayoutSerializer(many=True), **ERRORS},
+                   tags=["payouts"])
+    def get(self, request):
+        return Response(s.PayoutSerializer(payouts.paid_to_company(company_of(request)), many=True).data)
+

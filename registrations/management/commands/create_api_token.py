@@ -1,0 +1,25 @@
+"""Create an API token for a company from the command line (prints the key once)."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from registrations.api.tokens import create_token
+from registrations.choices import Role
+from registrations.models import Company
+
+
+class Command(BaseCommand):
+    help = "Create an API token for a company (its first admin is recorded as creator) and print it."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--customer-number", required=True)
+        parser.add_argument("--name", default="command line")
+
+    def handle(self, *args, customer_number, name, **options):
+        company = Company.objects.filter(customer_number="".join(customer_number.split()).upper()).first()
+        if company is None:
+            raise CommandError(f"no company with customer number {customer_number}")
+        admin = company.memberships.filter(role=Role.ADMIN, user__is_active=True).select_related("user").first()
+        if admin is None:
+            raise CommandError("the company has no active admin to record as the token's creator")
+        token, key = create_token(company, name=name, user=admin.user)
+        self.stdout.write(key)

@@ -1,0 +1,40 @@
+"""The company admin's page for API tokens: create (shown once), list, revoke."""
+
+from django import forms
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _, gettext_lazy
+from django.views.decorators.http import require_POST
+
+from .access import company_admin_required
+from .api.tokens import ApiToken, create_token, revoke_token
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=60,
+                           help_text=gettext_lazy("Which software uses it, e.g. “ERP production”."))
+
+
+@company_admin_required
+def api_tokens(request):
+    form = TokenForm(request.POST or None)
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        token, new_key = create_token(request.company, name=form.cleaned_data["name"], user=request.user)
+        messages.success(request, _("Token “%(name)s” created. Copy it now: it is shown only once.")
+                         % {"name": token.name})
+        form = TokenForm()
+    return render(request, "portal/api_tokens.html", {
+        "form": form,
+        "new_key": new_key,
+        "tokens": ApiToken.objects.for_company(request.company).select_related("created_by", "revoked_by"),
+    })
+
+
+@require_POST
+@company_admin_required
+def revoke_api_token(request, pk):
+    token = get_object_or_404(ApiToken.objects.for_company(request.company), pk=pk)
+    revoke_token(token, user=request.user)
+    messages.success(request, _("Token “%(name)s” revoked: it no longer works.") % {"name": token.name})
+    return redirect("api_tokens")
