@@ -119,6 +119,14 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
                     "executed_on", "finance_page"]
     list_filter = ["state"]
     search_fields = ["=reference"]
+    # The files (full of IBANs) only through the finance pages, which check the permission.
+    exclude = ["sepa_file", "summary_file"]
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("registrations.manage_payouts")
+
+    def has_module_permission(self, request):
+        return super().has_module_permission(request)
 
     @admin.display(description=_("total"))
     def total(self, batch):

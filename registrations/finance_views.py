@@ -47,6 +47,13 @@ class SelectionForm(forms.Form):
                                  country=data.get("country") or "", decided_until=data.get("decided_until"))
 
 
+class ExpectedForm(SelectionForm):
+    """The preview's totals travel with "create": the batch is made only if they still hold."""
+
+    expected_count = forms.IntegerField(widget=forms.HiddenInput)
+    expected_total = forms.IntegerField(widget=forms.HiddenInput)
+
+
 class ExportForm(forms.Form):
     execution_date = forms.DateField(label=gettext_lazy("Execution date"), widget=forms.DateInput(attrs={"type": "date"}))
 
@@ -64,12 +71,13 @@ def batches(request):
 
 @finance_required
 def new_batch(request):
-    form = SelectionForm(request.POST or request.GET or None)
+    form = (ExpectedForm if request.method == "POST" else SelectionForm)(request.POST or request.GET or None)
     preview = None
     if form.is_bound and form.is_valid():
         if request.method == "POST":
             try:
-                batch = payouts.create_batch(form.selection(), actor=request.user)
+                batch = payouts.create_batch(form.selection(), actor=request.user, expected=(
+                    form.cleaned_data["expected_count"], form.cleaned_data["expected_total"]))
             except DomainError as error:
                 messages.error(request, error.message)
             else:
@@ -114,6 +122,13 @@ def approve(request, pk):
 def cancel(request, pk):
     return _act(request, pk, lambda batch: payouts.cancel_batch(batch, actor=request.user,
                                                                 note=request.POST.get("note", "")))
+
+
+@require_POST
+@finance_required
+def void(request, pk):
+    return _act(request, pk, lambda batch: payouts.void_export(batch, actor=request.user,
+                                                               note=request.POST.get("note", "")))
 
 
 @require_POST

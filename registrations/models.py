@@ -518,5 +518,12 @@ class Document(models.Model):
         return f"{stem}.{self.extension}"
 
 
-from .payout_models import BankAccount, BankAccountChange, PayoutBatch, PayoutBatchChange, PayoutItem  # noqa: E402,F401
+from .payout_models import (  # noqa: E402,F401
+    BankAccount,
+    BankAccountChange,
+    PayoutBatch,
+    PayoutBatchChange,
+    PayoutItem,
+    PayoutPayment,
+)
 from .api.tokens import ApiToken  # noqa: E402,F401

@@ -126,7 +126,7 @@ def send_bank_details_changed(change):
     """To the company's admins: a change of bank details is how payout fraud starts."""
     company = change.company
     send(
-        to=company_admins(company) or [company.contact_email],
+        to=list(dict.fromkeys([company.contact_email, *company_admins(company)]))[:20],
         subject_template="emails/bank_details_changed_subject.txt",
         body_template="emails/bank_details_changed",
         context={"company": company, "change": change},
@@ -135,7 +135,7 @@ def send_bank_details_changed(change):
 
 
 def send_payout(batch, company):
-    from .models import PayoutItem
+    from .models import PayoutItem, PayoutPayment
 
     items = list(
         PayoutItem.objects.filter(batch=batch, company=company).select_related("registration__product")
@@ -149,6 +149,6 @@ def send_payout(batch, company):
         body_template="emails/payout",
         context={"company": company, "batch": batch, "items": items[:LISTED], "more": max(0, len(items) - LISTED),
                  "count": len(items), "total_cents": sum(i.amount_cents for i in items),
-                 "account": getattr(company, "bank_account", None)},
+                 "account": PayoutPayment.objects.filter(batch=batch, company=company).first()},
         language=company.language,
     )

@@ -7,7 +7,6 @@ saved into an error page.
 """
 
 from collections import defaultdict
-from functools import partial
 
 from django.db import transaction
 
@@ -17,7 +16,8 @@ def documents_needed(registrations):
     from .tasks import notify_documents_needed
 
     for company_id, ids in _by_company(registrations).items():
-        transaction.on_commit(partial(notify_documents_needed.delay, company_id, ids), robust=True)
+        # A lambda, not functools.partial: Django names the callback (__qualname__) when it fails.
+        transaction.on_commit(lambda c=company_id, i=ids: notify_documents_needed.delay(c, i), robust=True)
 
 
 def decided(change):
@@ -25,7 +25,7 @@ def decided(change):
     even if the registration changed again before the worker got to it."""
     from .tasks import notify_decision
 
-    transaction.on_commit(partial(notify_decision.delay, change.pk), robust=True)
+    transaction.on_commit(lambda pk=change.pk: notify_decision.delay(pk), robust=True)
 
 
 def _by_company(registrations):

@@ -10,6 +10,17 @@ from sepaxml import SepaTransfer
 
 SEPA_NS = "{urn:iso:std:iso:20022:tech:xsd:pain.001.001.03}"
 REMITTANCE_MAX = 140
+# The EPC's basic Latin character set: what every SEPA bank accepts in names and texts.
+EPC_ALLOWED = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/-?:().,'+ ")
+
+
+def epc_text(value, limit):
+    """Text a strict bank accepts: accents transliterated, "&" as "+", anything else a space."""
+    from text_unidecode import unidecode
+
+    text = unidecode(value or "").replace("&", "+")
+    text = "".join(c if c in EPC_ALLOWED else " " for c in text)
+    return " ".join(text.split())[:limit] or "-"
 
 
 def remittance(reference, serials):
@@ -22,7 +33,7 @@ def remittance(reference, serials):
 
 def sepa_xml(batch, payments, execution_date):
     debtor = settings.PAYOUT_DEBTOR
-    config = {"name": debtor["name"], "IBAN": debtor["iban"], "batch": True, "currency": "EUR"}
+    config = {"name": epc_text(debtor["name"], 70), "IBAN": debtor["iban"], "batch": True, "currency": "EUR"}
     if debtor.get("bic"):
         config["BIC"] = debtor["bic"]
     transfer = SepaTransfer(config, schema="pain.001.001.03", clean=True)
@@ -30,12 +41,12 @@ def sepa_xml(batch, payments, execution_date):
     transfer._xml.find(".//GrpHdr/MsgId").text = batch.reference
     for payment in payments:
         entry = {
-            "name": payment.account.holder,
+            "name": epc_text(payment.account.holder, 70),
             "IBAN": payment.account.iban,
             "amount": payment.amount_cents,  # sepaxml takes cents
             "execution_date": execution_date,
-            "description": remittance(batch.reference, payment.serials),
-            "endtoend_id": f"{batch.reference}-{payment.company.customer_number}"[:35],
+            "description": epc_text(remittance(batch.reference, payment.serials), REMITTANCE_MAX),
+            "endtoend_id": payment.payment.end_to_end_id,  # unique in the batch, whatever the customer numbers
         }
         if payment.account.bic:
             entry["BIC"] = payment.account.bic
@@ -64,15 +75,17 @@ def summary_workbook(batch, payments):
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Payments")
+    row = _safe_rows(sheet)
     sheet.append(["Batch", batch.reference])
     sheet.append(["Total (EUR)", batch.total_cents / 100])
     sheet.append(["Registrations", batch.item_count])
     sheet.append([])
     sheet.append(["Customer number", "Company", "Account holder", "IBAN", "BIC", "Devices", "Amount (EUR)"])
     for p in payments:
-        sheet.append([p.company.customer_number, p.company.name, p.account.holder, p.account.iban, p.account.bic,
-                      p.count, p.amount_cents / 100])
+        row([p.company.customer_number, p.company.name, p.account.holder, p.account.iban, p.account.bic,
+             p.count, p.amount_cents / 100])
     devices = workbook.create_sheet("Devices")
+    device_row = _safe_rows(devices)
     devices.append(["Customer number", "Company", "Serial number", "Product", "Amount (EUR)"])
     rows = (
         PayoutItem.objects.filter(batch=batch)
@@ -81,7 +94,7 @@ def summary_workbook(batch, payments):
                      "amount_cents")
     )
     for number, name, serial, product, cents in rows.iterator(chunk_size=10_000):
-        devices.append([number, name, serial, product, cents / 100])
+        device_row([number, name, serial, product, cents / 100])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -97,16 +110,28 @@ def company_specification(company, batch):
     sheet.append(["Paid on", batch.executed_on.isoformat() if batch.executed_on else "—"])
     sheet.append([])
     sheet.append(["Serial number", "Product", "Installation date", "Own reference", "Amount (EUR)"])
+    row = _safe_rows(sheet)
     total = 0
     for serial, product, installed, reference, cents in (
         PayoutItem.objects.filter(batch=batch, company=company).order_by("serial")
         .values_list("serial", "registration__product__code", "registration__installed_on",
                      "registration__reference", "amount_cents")
     ):
-        sheet.append([serial, product, installed, reference, cents / 100])
+        row([serial, product, installed, reference, cents / 100])
         total += cents
     sheet.append([])
     sheet.append(["Total", None, None, None, total / 100])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _safe_rows(sheet):
+    """Append rows whose text stays text: names and references come from installers, and
+    openpyxl would store "=HYPERLINK(…)" as a formula next to everyone's IBAN."""
+    from .exports import text_safe_cell
+
+    def append(values):
+        sheet.append([text_safe_cell(sheet, v) if isinstance(v, str) else v for v in values])
+
+    return append

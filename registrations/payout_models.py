@@ -111,6 +111,32 @@ class PayoutBatch(models.Model):
         return self.state in (self.State.EXPORTED, self.State.PAID, self.State.CANCELLED)
 
 
+class PayoutPayment(models.Model):
+    """One transfer of a batch: a company, the sum of its items, and the account it goes to,
+    fixed when the batch is created. The approver approves these accounts; the export pays
+    exactly these (and refuses if the company has changed its details since)."""
+
+    batch = models.ForeignKey(PayoutBatch, on_delete=models.PROTECT, related_name="payments", verbose_name=_("batch"))
+    company = models.ForeignKey("registrations.Company", on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("company"))
+    iban = models.CharField(_("IBAN"), max_length=34)
+    bic = models.CharField(_("BIC"), max_length=11, blank=True)
+    holder = models.CharField(_("account holder"), max_length=70)
+    amount_cents = models.BigIntegerField(_("amount (cents)"))
+    count = models.PositiveIntegerField(_("registrations"))
+    end_to_end_id = models.CharField(_("end-to-end id"), max_length=35, blank=True)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        constraints = [models.UniqueConstraint(fields=["batch", "company"], name="one_payment_per_company_and_batch")]
+        ordering = ["id"]
+
+    @property
+    def masked_iban(self):
+        return mask_iban(self.iban)
+
+
 class PayoutItem(models.Model):
     """One registration in a batch, with the amount decided for it."""
 

