@@ -4,6 +4,8 @@ answer is a server error and every answer matches the schema (status, content ty
 import pytest
 import schemathesis
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
@@ -11,6 +13,18 @@ from cashback.wsgi import application
 from registrations.api.tokens import create_token
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", application)
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """The WSGI calls end with Django's request_finished signal, which closes the database
+    connection (and with it the test's transaction on PostgreSQL). Django's own test client
+    turns this off for its requests; the same here."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

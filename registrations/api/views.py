@@ -1,6 +1,7 @@
 """The REST API for installer software (/api/v1/). Views parse, call the services, render."""
 
 import logging
+from datetime import timezone as dt_timezone
 from django.db.models import Prefetch
 from django.http import Http404
 from django.utils import timezone
@@ -118,10 +119,16 @@ def _filtered(request, registrations):
             moment = parse_datetime(params["changed_since"])
         except ValueError:
             moment = None
+        if moment is not None:
+            try:
+                # In UTC: the database takes offsets only up to ±15:59, Python's up to ±23:59.
+                moment = (timezone.make_aware(moment) if timezone.is_naive(moment) else moment).astimezone(
+                    dt_timezone.utc
+                )
+            except (OverflowError, ValueError):
+                moment = None
         if moment is None:
             raise _FilterError("changed_since", "a date and time, ISO 8601, e.g. 2026-06-15T10:00:00+02:00")
-        if timezone.is_naive(moment):
-            moment = timezone.make_aware(moment)
         registrations = registrations.filter(status_changed_at__gte=moment)
     return registrations
 
