@@ -23,4 +23,6 @@ urlpatterns = [
     path("", include("portal_sync.urls")),
 ]
 
+handler400 = "registrations.api.errors.bad_request"
 handler404 = "registrations.api.errors.not_found"
+handler500 = "registrations.api.errors.server_error"

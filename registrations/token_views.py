@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _, gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from .access import company_admin_required
@@ -15,15 +16,18 @@ class TokenForm(forms.Form):
                            help_text=gettext_lazy("Which software uses it, e.g. “ERP production”."))
 
 
+@never_cache  # the page that shows a new key must not be kept by the browser
 @company_admin_required
 def api_tokens(request):
     form = TokenForm(request.POST or None)
-    new_key = None
     if request.method == "POST" and form.is_valid():
-        token, new_key = create_token(request.company, name=form.cleaned_data["name"], user=request.user)
+        token, key = create_token(request.company, name=form.cleaned_data["name"], user=request.user)
         messages.success(request, _("Token “%(name)s” created. Copy it now: it is shown only once.")
                          % {"name": token.name})
-        form = TokenForm()
+        # Shown once, on the page the browser is redirected to (a reload does not make another).
+        request.session["new_api_key"] = key
+        return redirect("api_tokens")
+    new_key = request.session.pop("new_api_key", None)
     return render(request, "portal/api_tokens.html", {
         "form": form,
         "new_key": new_key,

@@ -48,7 +48,9 @@ DEVICE = {"serial": "1000000001", "product": "STP10.0-3SE-40", "installed_on": "
 
 
 def test_a_company_admin_creates_a_token_sees_it_once_and_revokes_it(installer_client, company):
-    page = installer_client.post("/company/api-tokens/", {"name": "ERP production"}).content.decode()
+    response = installer_client.post("/company/api-tokens/", {"name": "ERP production"}, follow=True)
+    page = response.content.decode()
+    assert "no-cache" in response["Cache-Control"]
     token = ApiToken.objects.get()
     key = page.split('user-select:all">')[1].split("<")[0]
     assert key.startswith("cbk_") and token.digest not in page and key not in token.digest
@@ -57,7 +59,47 @@ def test_a_company_admin_creates_a_token_sees_it_once_and_revokes_it(installer_c
     installer_client.post(f"/company/api-tokens/{token.pk}/revoke/")
     response = api(key).get("/api/v1/products/")
     assert response.status_code == 401
-    assert response.json() == {"code": "authentication_failed", "message": "This API token is unknown or was revoked."}
+    assert response.json()["code"] == "authentication_failed"
+    assert response.json()["message"].startswith("This API token is unknown or was revoked")
+    installer_client.get("/company/api-tokens/")  # a reload shows no key and makes no token
+    assert ApiToken.objects.count() == 1
+
+
+def test_a_token_stops_when_its_creator_leaves_or_is_deactivated(company, installer, key):
+    from registrations.models import Membership
+
+    assert api(key).get("/api/v1/products/").status_code == 200
+    User.objects.filter(pk=installer.pk).update(is_active=False)
+    assert api(key).get("/api/v1/products/").status_code == 401
+    User.objects.filter(pk=installer.pk).update(is_active=True)
+    assert api(key).get("/api/v1/products/").status_code == 200
+    Membership.objects.filter(user=installer).delete()
+    assert api(key).get("/api/v1/registrations/").status_code == 401
+
+
+def test_the_scheme_name_is_case_insensitive(key):
+    client = APIClient(HTTP_AUTHORIZATION=f"bearer {key}")
+    assert client.get("/api/v1/products/").status_code == 200
+
+
+def test_errors_are_json_even_when_django_answers(key, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = api(key).post("/api/v1/registrations/bulk/", {"devices": [DEVICE] * 20}, format="json")
+    assert response.status_code == 413 and response.json()["code"] == "request_too_large"
+
+
+def test_an_unexpected_error_is_a_json_500(key, monkeypatch):
+    from registrations import payouts as payout_service
+
+    def broken(company):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(payout_service, "paid_to_company", broken)
+    client = api(key)
+    client.raise_request_exception = False
+    response = client.get("/api/v1/payouts/")
+    assert response.status_code == 500
+    assert response.json()["code"] == "server_error"
 
 
 def test_without_or_with_a_wrong_token_nothing_is_served(company, key):
@@ -202,6 +244,9 @@ def test_list_filters_and_polling(key, register, time_machine, other_company):
     assert serials(changed_since=poll_from) == ["2000000001"]
     response = client.get("/api/v1/registrations/", {"status": "nonsense"})
     assert response.status_code == 400 and response.json()["field"] == "status"
+    dutch = api(key, language="nl").get("/api/v1/registrations/", {"status": "nonsense"}).json()
+    assert dutch["message"].startswith("status: een van")
+    assert serials(serial="SN: 1000 000 001") == ["1000000001"]  # cleaned as when registering
     assert client.get("/api/v1/registrations/", {"changed_since": "yesterday"}).json()["field"] == "changed_since"
     # Offsets PostgreSQL does not take (Schemathesis found this one): converted, not a 500.
     assert client.get("/api/v1/registrations/", {"changed_since": "2026-06-15T09:21:09-17:20"}).status_code == 200

@@ -1,5 +1,6 @@
 """Every API error as JSON with a stable `code` and a message in the requested language."""
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
@@ -14,6 +15,8 @@ _DOMAIN_STATUS = {NotEnrolled: 403, InvalidTransition: 409}
 
 
 def handle(exc, context):
+    if isinstance(exc, (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)):
+        return Response({"code": "request_too_large", "message": _("The request is too large.")}, status=413)
     if isinstance(exc, DomainError):
         code = next((s for cls, s in _DOMAIN_STATUS.items() if isinstance(exc, cls)), 400)
         return Response({"code": exc.code, "message": str(exc.message), "field": exc.field}, status=code)
@@ -70,3 +73,25 @@ def not_found(request, exception=None):
     if request.path.startswith("/api/"):
         return JsonResponse({"code": "not_found", "message": _("Not found.")}, status=404)
     return page_not_found(request, exception)
+
+
+def server_error(request):
+    """Django's 500 for everything DRF did not handle: JSON under /api/."""
+    from django.http import JsonResponse
+    from django.views.defaults import server_error as page
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "server_error", "message": _("Something went wrong on our side; try again "
+                                                                  "later.")}, status=500)
+    return page(request)
+
+
+def bad_request(request, exception=None):
+    from django.http import JsonResponse
+    from django.views.defaults import bad_request as page
+
+    if request.path.startswith("/api/"):
+        if isinstance(exception, (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)):
+            return JsonResponse({"code": "request_too_large", "message": _("The request is too large.")}, status=413)
+        return JsonResponse({"code": "bad_request", "message": _("The request is not valid.")}, status=400)
+    return page(request, exception)

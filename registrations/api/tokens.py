@@ -76,8 +76,13 @@ def find_token(key):
     if not key.startswith(PREFIX) or key.count("_") < 2:
         return None
     key_id, _sep, secret = key[len(PREFIX):].partition("_")
-    token = ApiToken.objects.live().select_related("company", "created_by").filter(key_id=key_id).first()
+    token = ApiToken.objects.live().select_related("company", "created_by__membership").filter(key_id=key_id).first()
     if token is None or not secrets.compare_digest(token.digest, _digest(secret)):
+        return None
+    # A token acts for its creator: it stops when that person leaves the company or is deactivated.
+    creator = token.created_by
+    membership = getattr(creator, "membership", None)
+    if not creator.is_active or membership is None or membership.company_id != token.company_id:
         return None
     return token
 
@@ -90,13 +95,15 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate(self, request):
         header = authentication.get_authorization_header(request).decode(errors="replace").split()
-        if not header or header[0] != self.keyword:
+        if not header or header[0].lower() != self.keyword.lower():  # the scheme is case-insensitive
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(_("The Authorization header is “Bearer” and the token."))
         token = find_token(header[1])
         if token is None:
-            raise exceptions.AuthenticationFailed(_("This API token is unknown or was revoked."))
+            raise exceptions.AuthenticationFailed(
+                _("This API token is unknown or was revoked, or the colleague who created it left the company.")
+            )
         now = timezone.now()
         if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)  # at most once a minute

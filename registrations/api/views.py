@@ -2,10 +2,12 @@
 
 import logging
 from datetime import timezone as dt_timezone
+
 from django.db.models import Prefetch
 from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics
@@ -14,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from devices.models import CampaignProduct
+from devices.serials import InvalidSerial, normalize_serial
 
 from .. import excel_import, payouts, services
 from ..choices import Reason, RowResult, Source, Status
@@ -33,6 +36,7 @@ ERRORS = {
                                                         "`authentication_failed`)."),
     403: OpenApiResponse(s.ErrorSerializer, description="Not an installer company's user, or not enrolled "
                                                         "(`not_enrolled`)."),
+    413: OpenApiResponse(s.ErrorSerializer, description="The request body is too large (`request_too_large`)."),
     429: OpenApiResponse(s.ErrorSerializer, description="Too many requests for this token (`throttled`); see the "
                                                         "Retry-After header."),
 }
@@ -82,8 +86,9 @@ FILTERS = [
     OpenApiParameter("installed_from", OpenApiTypes.DATE),
     OpenApiParameter("installed_until", OpenApiTypes.DATE),
     OpenApiParameter("changed_since", OpenApiTypes.DATETIME,
-                     description="Only registrations whose status changed at or after this moment (ISO 8601): poll "
-                                 "with the time of your previous poll."),
+                     description="Only registrations whose status changed at or after this moment (ISO 8601). To "
+                                 "poll: pass the largest `changed_at` you have seen minus 10 minutes, and de-duplicate "
+                                 "by `id` (a large import or payout commits a little after the time it stamps)."),
 ]
 
 
@@ -99,12 +104,16 @@ def _filtered(request, registrations):
     for name, choices in (("status", Status.values), ("reason", Reason.values), ("source", Source.values)):
         if name in params:
             if params[name] not in choices:
-                raise _FilterError(name, f"one of: {', '.join(choices)}")
+                raise _FilterError(name, _("one of: %(choices)s") % {"choices": ", ".join(choices)})
             registrations = registrations.filter(**{name: params[name]})
     if params.get("product"):
         registrations = registrations.filter(product__code=params["product"])
     if params.get("serial"):
-        registrations = registrations.filter(serial=params["serial"].strip())
+        try:
+            serial = normalize_serial(params["serial"])  # as POST cleans it ("SN: 1000 000 001")
+        except InvalidSerial as error:
+            raise _FilterError("serial", error.message) from None
+        registrations = registrations.filter(serial=serial)
     for name, lookup in (("installed_from", "installed_on__gte"), ("installed_until", "installed_on__lte")):
         if name in params:
             try:
@@ -112,7 +121,7 @@ def _filtered(request, registrations):
             except ValueError:
                 day = None
             if day is None:
-                raise _FilterError(name, "a date, YYYY-MM-DD")
+                raise _FilterError(name, _("a date, YYYY-MM-DD"))
             registrations = registrations.filter(**{lookup: day})
     if "changed_since" in params:
         try:
@@ -128,7 +137,7 @@ def _filtered(request, registrations):
             except (OverflowError, ValueError):
                 moment = None
         if moment is None:
-            raise _FilterError("changed_since", "a date and time, ISO 8601, e.g. 2026-06-15T10:00:00+02:00")
+            raise _FilterError("changed_since", _("a date and time, ISO 8601, e.g. 2026-06-15T10:00:00+02:00"))
         registrations = registrations.filter(status_changed_at__gte=moment)
     return registrations
 
