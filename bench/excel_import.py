@@ -20,7 +20,6 @@ upload alone; medians over --runs.
 
 import argparse
 import json
-import os
 import random
 import subprocess
 import sys

@@ -21,7 +21,6 @@ import sys
 import tempfile
 import time
 from datetime import date
-from pathlib import Path
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cashback_bench_sync")
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")

@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from openpyxl import Workbook, load_workbook
 
 from registrations import excel_import
-from registrations.choices import Reason, RowResult, Source, Status, SystemJob
+from registrations.choices import Source, Status, SystemJob
 from registrations.models import Registration, StatusChange, Upload
 
 FIXTURES = Path(__file__).parent / "fixtures"

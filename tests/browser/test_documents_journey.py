@@ -12,7 +12,6 @@ from registrations.choices import Status
 from registrations.models import Registration
 
 from ..documents import pdf_bytes
-from .test_excel_upload_journey import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

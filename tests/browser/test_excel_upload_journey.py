@@ -1,6 +1,5 @@
 """Template download → fill in → upload → preview → confirm → result, in a real browser."""
 
-import io
 import re
 from datetime import date
 
