@@ -142,6 +142,16 @@ def test_throttling_per_token_with_retry_after(key, other_key, settings):
 # Endpoints ---------------------------------------------------------------------------------
 
 
+def test_clients_that_keep_presenting_bad_tokens_are_told_to_wait(key):
+    from registrations.api.tokens import FAILED_LIMIT
+
+    for _ in range(FAILED_LIMIT):
+        assert api("cbk_0000_bad").get("/api/v1/products/").status_code == 401
+    refused = api("cbk_0000_bad").get("/api/v1/products/")
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert api(key).get("/api/v1/products/").status_code == 200  # a good token from the same address works
+
+
 def test_products_are_the_active_campaigns_with_amounts(key):
     products = api(key).get("/api/v1/products/").json()
     assert {"code": "STP10.0-3SE-40", "family": "Sunny Tripower Smart Energy", "campaign": "cashback-2026",

@@ -87,6 +87,33 @@ def find_token(key):
     return token
 
 
+# Failed token attempts per client address: a client that keeps presenting bad tokens is told
+# to wait (429 with Retry-After instead of 401); good tokens from the same address still work.
+FAILED_LIMIT, FAILED_WINDOW = 20, 300
+
+
+def _failures_key(request):
+    return f"api-auth-failures:{request.META.get('REMOTE_ADDR', '')}"
+
+
+def _refuse_if_probing(request):
+    from django.core.cache import cache
+
+    if cache.get(_failures_key(request), 0) > FAILED_LIMIT:
+        raise exceptions.Throttled(wait=FAILED_WINDOW)
+
+
+def _count_failure(request):
+    from django.core.cache import cache
+
+    key = _failures_key(request)
+    if not cache.add(key, 1, FAILED_WINDOW):
+        try:
+            cache.incr(key)
+        except ValueError:
+            cache.set(key, 1, FAILED_WINDOW)
+
+
 class ApiTokenAuthentication(authentication.BaseAuthentication):
     """`Authorization: Bearer cbk_…`. The request acts for the token's company; the user is
     the admin who created the token (for the audit trail of what it registers)."""
@@ -101,6 +128,8 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(_("The Authorization header is “Bearer” and the token."))
         token = find_token(header[1])
         if token is None:
+            _count_failure(request)
+            _refuse_if_probing(request)
             raise exceptions.AuthenticationFailed(
                 _("This API token is unknown or was revoked, or the colleague who created it left the company.")
             )

@@ -56,9 +56,9 @@ class Products(ApiView):
     @extend_schema(summary="Eligible product types", responses={200: s.ProductSerializer(many=True), **ERRORS},
                    tags=["catalogue"])
     def get(self, request):
-        """The product types of the active campaign(s) with their cashback."""
+        """The product types of the open campaign(s) the company is enrolled in, with their cashback."""
         rows = (
-            CampaignProduct.objects.filter(campaign__in=open_campaigns())
+            CampaignProduct.objects.filter(campaign__in=open_campaigns().filter(enrolments__company=company_of(request)))
             .select_related("product__family", "campaign").order_by("product__code")
         )
         return Response([
