@@ -204,6 +204,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _json(self, status, body, portal, headers=None):
         payload = json.dumps(body, separators=(",", ":")).encode()
+        # Logged before answering: a test that got the answer finds the call in the log.
+        with self.portal.lock:
+            self.portal.calls.append((portal, urlsplit(self.path).path, int(status)))
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
@@ -211,8 +214,6 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(key, value)
         self.end_headers()
         self.wfile.write(payload)
-        with self.portal.lock:
-            self.portal.calls.append((portal, urlsplit(self.path).path, int(status)))
 
 
 class StandinServer(ThreadingHTTPServer):
