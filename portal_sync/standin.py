@@ -56,8 +56,19 @@ class StandinPortal:
         self.tokens = {}  # token -> (portal, issued at)
         self.calls = deque(maxlen=100_000)  # (portal, path, status), for tests
         self.feed_calls = 0
+        self.in_flight = 0
         self.lock = threading.Lock()
         self.random = random.Random(self.faults.seed)
+
+    def wait_idle(self, timeout=5.0):
+        """Until no request is being answered (a test's slow calls must not land in the next's log)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if not self.in_flight:
+                    return True
+            time.sleep(0.02)
+        return False
 
     def reset(self, faults=None):
         """No faults, no tokens, no calls counted (tests reuse one server)."""
@@ -146,6 +157,15 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve("GET")
 
     def _serve(self, method):
+        with self.portal.lock:
+            self.portal.in_flight += 1
+        try:
+            self._answer(method)
+        finally:
+            with self.portal.lock:
+                self.portal.in_flight -= 1
+
+    def _answer(self, method):
         # Read the body first, whatever the answer: on a kept-alive connection an unread body
         # would be taken for the next request.
         self.body = self.rfile.read(int(self.headers.get("Content-Length") or 0))

@@ -34,6 +34,8 @@ def server():
 @pytest.fixture
 def standin(server, settings):
     """The stand-in with empty data and no faults; tests load their own data."""
+    server.portal.reset()  # stops any delay a slow-portal test left ...
+    server.portal.wait_idle()  # ... and lets its last calls finish before this test counts calls
     server.portal.reset()
     server.portal.load(feed())
     settings.PORTALS = [
