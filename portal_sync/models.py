@@ -1,6 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cashback.scoping import CompanyScopedQuerySet
 from registrations.choices import Reason
 from registrations.models import Company, Registration
 
@@ -35,14 +36,6 @@ def skipped_label(key):
     return Transfer(key).label if key in Transfer.values else key
 
 
-class PortalDeviceQuerySet(models.QuerySet):
-    def for_company(self, company):
-        """The one place that scopes portal devices to an installer company."""
-        if company is None:
-            return self.none()
-        return self.filter(company=company)
-
-
 class PortalDevice(models.Model):
     """A device the portals report for a company, and what the sync made of it.
 
@@ -72,7 +65,7 @@ class PortalDevice(models.Model):
     first_seen_at = models.DateTimeField(_("first seen"))
     changed_at = models.DateTimeField(_("outcome changed"))
 
-    objects = PortalDeviceQuerySet.as_manager()
+    objects = CompanyScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("device in the portals")

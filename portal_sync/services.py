@@ -236,9 +236,7 @@ class _Catalogue:
     """Product types by their lookup key, with their family's transfer flag."""
 
     def __init__(self):
-        self.products = ProductModel.by_lookup_key()
-        for product in self.products.values():
-            product.family  # noqa: B018 - by_lookup_key selects the family
+        self.products = ProductModel.by_lookup_key()  # with their families
 
     def get(self, code):
         return self.products.get(ProductModel.lookup_key(code)) if code else None

@@ -72,13 +72,3 @@ def set_bank_account(company, *, iban, bic, holder, user):
         transaction.on_commit(lambda: notify_bank_details_changed.delay(change.pk), robust=True)
     return account
 
-
-def has_valid_bank_account(company):
-    account = getattr(company, "bank_account", None)
-    if account is None:
-        return False
-    try:
-        clean_bank_details(account.iban, account.bic, account.holder)
-    except InvalidInput:
-        return False
-    return True

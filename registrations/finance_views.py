@@ -131,26 +131,28 @@ def void(request, pk):
                                                                note=request.POST.get("note", "")))
 
 
+def _act_on_date(request, pk, form_class, missing, action):
+    """A step that needs a date: `action(batch, date)` once the form gives one."""
+    form = form_class(request.POST)
+    if not form.is_valid():
+        messages.error(request, missing)
+        return redirect("finance_batch", pk)
+    day = next(iter(form.cleaned_data.values()))
+    return _act(request, pk, lambda batch: action(batch, day))
+
+
 @require_POST
 @finance_required
 def export(request, pk):
-    form = ExportForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose the execution date."))
-        return redirect("finance_batch", pk)
-    return _act(request, pk, lambda batch: payouts.export_batch(
-        batch, actor=request.user, execution_date=form.cleaned_data["execution_date"]))
+    return _act_on_date(request, pk, ExportForm, _("Choose the execution date."), lambda batch, day:
+                        payouts.export_batch(batch, actor=request.user, execution_date=day))
 
 
 @require_POST
 @finance_required
 def paid(request, pk):
-    form = PaidForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose the date the bank paid."))
-        return redirect("finance_batch", pk)
-    return _act(request, pk, lambda batch: payouts.mark_paid(
-        batch, actor=request.user, executed_on=form.cleaned_data["executed_on"]))
+    return _act_on_date(request, pk, PaidForm, _("Choose the date the bank paid."), lambda batch, day:
+                        payouts.mark_paid(batch, actor=request.user, executed_on=day))
 
 
 @finance_required

@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from devices.models import Campaign, KnownDevice, ProductModel
 
+from cashback.scoping import CompanyScopedQuerySet
+
 from .choices import ACCEPTED_STATUSES, Country, Reason, Role, Source, Status, SystemJob
 
 
@@ -203,17 +205,7 @@ class Invitation(models.Model):
         return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
 
 
-class RegistrationQuerySet(models.QuerySet):
-    def for_company(self, company):
-        """The one place that scopes registrations to an installer company.
-
-        Views, exports and downloads all start here, so another company's registration is a
-        404 everywhere. A missing company (a user without membership) sees nothing.
-        """
-        if company is None:
-            return self.none()
-        return self.filter(company=company)
-
+class RegistrationQuerySet(CompanyScopedQuerySet):
     def with_display_relations(self):
         return self.select_related("product", "campaign", "known_device__product")
 
@@ -393,14 +385,6 @@ def result_path(upload, filename):
     return f"uploads/{upload.company_id}/{uuid.uuid4().hex}-result.xlsx"
 
 
-class UploadQuerySet(models.QuerySet):
-    def for_company(self, company):
-        """Like Registration.objects.for_company: the one place uploads are scoped."""
-        if company is None:
-            return self.none()
-        return self.filter(company=company)
-
-
 class Upload(models.Model):
     """A file of devices (the Excel template, or any sheet or CSV): kept as evidence, checked,
     shown as a preview, and registered when the installer confirms."""
@@ -442,7 +426,7 @@ class Upload(models.Model):
     checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
     imported_at = models.DateTimeField(_("registered at"), null=True, blank=True)
 
-    objects = UploadQuerySet.as_manager()
+    objects = CompanyScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("upload")

@@ -114,6 +114,11 @@ def send_decision(change):
     _send_about([registration], "decision", approved=approved, staff_note=change.note if approved else "")
 
 
+def company_contacts(company):
+    """Money matters go to the company's contact address and to its admins."""
+    return list(dict.fromkeys([company.contact_email, *company_admins(company)]))[:20]
+
+
 def company_admins(company):
     from .choices import Role
 
@@ -126,12 +131,21 @@ def send_bank_details_changed(change):
     """To the company's admins: a change of bank details is how payout fraud starts."""
     company = change.company
     send(
-        to=list(dict.fromkeys([company.contact_email, *company_admins(company)]))[:20],
+        to=company_contacts(company),
         subject_template="emails/bank_details_changed_subject.txt",
         body_template="emails/bank_details_changed",
-        context={"company": company, "change": change},
+        context={"company": company, "change": change, "who": _who(change.changed_by)},
         language=company.language,
     )
+
+
+def _who(user):
+    """A person by name; no person (a script of the campaign team) by that."""
+    from django.utils.translation import gettext_lazy
+
+    if user is None:
+        return gettext_lazy("the SMA campaign team")
+    return user.get_full_name() or user.email
 
 
 def send_payout(batch, company):
@@ -144,7 +158,7 @@ def send_payout(batch, company):
     if not items:
         return
     send(
-        to=list(dict.fromkeys([company.contact_email, *company_admins(company)]))[:20],
+        to=company_contacts(company),
         subject_template="emails/payout_subject.txt",
         body_template="emails/payout",
         context={"company": company, "batch": batch, "items": items[:LISTED], "more": max(0, len(items) - LISTED),

@@ -66,20 +66,24 @@ def _in_live_batch():
     return PayoutItem.objects.filter(registration=OuterRef("pk"), active=True)
 
 
+def _owed(selection):
+    """Accepted registrations with an amount to pay, in the selection."""
+    return selection.apply(Registration.objects.filter(status=Status.ACCEPTED, amount_cents__gt=0))
+
+
+def _has_bank_account():
+    return Exists(BankAccount.objects.filter(company=OuterRef("company_id")))
+
+
 def payable(selection):
     """Accepted registrations with an amount, of companies with bank details, in no live batch."""
-    return selection.apply(
-        Registration.objects.filter(status=Status.ACCEPTED, amount_cents__gt=0)
-        .filter(Exists(BankAccount.objects.filter(company=OuterRef("company_id"))))
-        .exclude(Exists(_in_live_batch()))
-    )
+    return _owed(selection).filter(_has_bank_account()).exclude(Exists(_in_live_batch()))
 
 
 def held_out(selection):
     """Accepted registrations that wait for their company's bank details, per company."""
     return (
-        selection.apply(Registration.objects.filter(status=Status.ACCEPTED, amount_cents__gt=0))
-        .exclude(Exists(BankAccount.objects.filter(company=OuterRef("company_id"))))
+        _owed(selection).exclude(_has_bank_account())
         .values("company_id", "company__name", "company__customer_number")
         .annotate(count=Count("id"), total=Sum("amount_cents"))
         .order_by("company__name")

@@ -452,9 +452,9 @@ def request_documents(registration, *, actor, note):
     now = timezone.now()
 
     def not_being_paid(current):
-        from .models import PayoutItem
+        from .payouts import in_live_batch
 
-        item = PayoutItem.objects.filter(registration=current, active=True).select_related("batch").first()
+        item = in_live_batch(current)
         if item is not None:
             raise InvalidTransition(
                 _("This registration is in payout batch %(reference)s; it can be audited once that batch is "

@@ -437,3 +437,12 @@ def test_a_month_paid_through_the_finance_pages(accepted, alice, bob):
     assert batch.state == PayoutBatch.State.PAID
     assert set(Registration.objects.values_list("status", flat=True)) == {Status.PAID}
     assert StatusChange.objects.filter(to_status=Status.PAID).count() == 3
+
+
+def test_a_bank_change_without_a_person_names_the_campaign_team(company, django_capture_on_commit_callbacks):
+    company.language = "en"
+    company.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        bank.set_bank_account(company, iban="NL91ABNA0417164300", bic="", holder="Zonnewerk B.V.", user=None)
+    [message] = mail.outbox
+    assert "was changed by the SMA campaign team on" in message.body

@@ -8,8 +8,7 @@ def company_of(request):
     """The company a request acts for: the token's, or the logged-in user's."""
     if isinstance(request.auth, ApiToken):
         return request.auth.company
-    membership = getattr(request.user, "membership", None)
-    return membership.company if membership else None
+    return getattr(request.user, "company", None)  # AnonymousUser has none
 
 
 class IsCompanyUser(BasePermission):

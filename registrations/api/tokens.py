@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
+from cashback.scoping import CompanyScopedQuerySet
+
 PREFIX = "cbk_"
 
 
@@ -18,12 +20,7 @@ def _digest(secret):
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-class ApiTokenQuerySet(models.QuerySet):
-    def for_company(self, company):
-        if company is None:
-            return self.none()
-        return self.filter(company=company)
-
+class ApiTokenQuerySet(CompanyScopedQuerySet):
     def live(self):
         return self.filter(revoked_at__isnull=True)
 
