@@ -48,8 +48,9 @@ def main():
     from rest_framework.throttling import SimpleRateThrottle
 
     from devices.models import Campaign, KnownDevice, ProductModel
-    from registrations.api.tokens import create_token
-    from registrations.models import Company, Registration
+    from registrations.api.services import create_token
+    from registrations.companies.models import Company
+    from registrations.core.models import Registration
 
     SimpleRateThrottle.THROTTLE_RATES = {**api_settings.DEFAULT_THROTTLE_RATES, "api": "100000/min"}  # measure, not throttle
     cache.clear()

@@ -39,8 +39,8 @@ PRODUCTS = ["STP5.0-3SE-40", "STP6.0-3SE-40", "STP8.0-3SE-40", "STP10.0-3SE-40",
 def prepare(max_rows):
     """Catalogue, campaign, known serials and the companies; once per database."""
     from devices.models import Campaign, CampaignProduct, KnownDevice, ProductFamily, ProductModel
-    from registrations.choices import Role
-    from registrations.models import Company, Enrolment, Membership, User
+    from registrations.companies.choices import Role
+    from registrations.companies.models import Company, Enrolment, Membership, User
 
     family, _ = ProductFamily.objects.get_or_create(code="bench-xl", defaults={"name": "Bench", "serial_length": 10})
     products = [ProductModel.objects.get_or_create(code=code, defaults={"family": family})[0] for code in PRODUCTS]
@@ -95,9 +95,10 @@ def reset(companies, rows):
     """No registrations for the uploading companies; 5% of the serials claimed by another company."""
     from django.db import connection
 
-    from registrations.choices import Source
-    from registrations.models import Registration, StatusChange, Upload
-    from registrations.services import DeviceRow, register_devices
+    from registrations.core.choices import Source
+    from registrations.core.models import Registration, StatusChange
+    from registrations.core.registering import DeviceRow, register_devices
+    from registrations.uploads.models import Upload
 
     ids = [c.pk for c in companies.values()]
     with connection.cursor() as cursor:
@@ -116,8 +117,8 @@ def measure_check(path):
     from django.core.files import File
     from django.db import connection
 
-    from registrations import excel_import
-    from registrations.models import Company
+    from registrations.companies.models import Company
+    from registrations.uploads import services as excel_import
 
     company = Company.objects.get(customer_number=CUSTOMER)
     user = company.memberships.first().user
@@ -126,7 +127,7 @@ def measure_check(path):
     with connection.execute_wrapper(counter):
         with open(path, "rb") as handle:
             upload = excel_import.receive(company=company, uploaded_file=File(handle, name=Path(path).name), user=user)
-        excel_import.check(upload)
+        excel_import.preview_upload(upload)
     print(json.dumps({"upload": upload.pk, "seconds": time.perf_counter() - started, "queries": counter.count,
                       "rss_mb": peak_rss_mb()}))
 
@@ -136,9 +137,9 @@ def measure_register(upload_id):
     workbook. In this fresh process, as the worker runs it; one JSON line."""
     from django.db import connection
 
-    from registrations import excel_import
-    from registrations.models import Upload
-    from registrations.upload_results import build_workbook
+    from registrations.uploads import services as excel_import
+    from registrations.uploads.models import Upload
+    from registrations.uploads.results import build_workbook
 
     upload = Upload.objects.select_related("company", "uploaded_by").get(pk=upload_id)
     counter = QueryCounter()
@@ -163,12 +164,12 @@ def excel_import_register(upload):
     from django.db import transaction
     from django.utils import timezone
 
-    from registrations import excel_import
-    from registrations.models import Upload
+    from registrations.uploads import services as excel_import
+    from registrations.uploads.models import Upload
 
     with transaction.atomic():
-        answers = excel_import.evaluate(upload, dry_run=False)
-        excel_import._finish(upload, Upload.State.IMPORTED, result_counts=excel_import.count(answers),
+        answers = excel_import.decide_rows(upload, dry_run=False)
+        excel_import._finish(upload, Upload.State.IMPORTED, result_counts=excel_import.count_outcomes(answers),
                               imported_at=timezone.now(), rows=len(answers))
     return answers
 
@@ -190,7 +191,7 @@ def import_export(path, company, rows):
     from openpyxl import load_workbook
 
     from devices.models import Campaign, ProductModel
-    from registrations.models import Registration
+    from registrations.core.models import Registration
 
     campaign = Campaign.objects.get(slug="bench-xl")
 

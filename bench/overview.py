@@ -23,8 +23,10 @@ def build_data():
     from django.utils import timezone
 
     from devices.models import Campaign, CampaignProduct, ProductFamily, ProductModel
-    from registrations.choices import Reason, Role, Source, Status
-    from registrations.models import Company, Enrolment, Membership, Registration, User
+    from registrations.companies.choices import Role
+    from registrations.companies.models import Company, Enrolment, Membership, User
+    from registrations.core.choices import Reason, Source, Status
+    from registrations.core.models import Registration
 
     if Company.objects.filter(customer_number="BENCHBIG").exists():
         return
@@ -102,7 +104,8 @@ def main():
     from django.db import connection
     from django.test import Client
 
-    from registrations.models import Registration, User
+    from registrations.companies.models import User
+    from registrations.core.models import Registration
 
     print(f"{Registration.objects.count():,} registrations in all, database {connection.vendor}")
     variants = [

@@ -35,8 +35,10 @@ def build(prefix, per_company_counts):
 
     from cashback.bulk import Same, insert_rows
     from devices.models import Campaign, ProductFamily, ProductModel
-    from registrations.choices import Reason, Source, Status
-    from registrations.models import BankAccount, Company, Registration
+    from registrations.companies.models import Company
+    from registrations.core.choices import Reason, Source, Status
+    from registrations.core.models import Registration
+    from registrations.payouts.models import BankAccount
 
     family, _ = ProductFamily.objects.get_or_create(code="stp-se", defaults={"name": "Sunny Tripower Smart Energy"})
     product, _ = ProductModel.objects.get_or_create(code="STP10.0-3SE-40", defaults={"family": family})
@@ -72,9 +74,10 @@ def build(prefix, per_company_counts):
 def pay(campaign, alice, bob):
     from django.db import connection
 
-    from registrations import payouts
+    from registrations.payouts import selectors
+    from registrations.payouts import services as payouts
 
-    selection = payouts.Selection(campaign_id=campaign.pk)
+    selection = selectors.Selection(campaign_id=campaign.pk)
     steps = {}
 
     def step(name, call):
@@ -101,7 +104,7 @@ def main():
     logging.getLogger("celery").setLevel(logging.WARNING)  # 4,000 "task succeeded" lines otherwise
     from django.core import mail
 
-    from registrations.models import User
+    from registrations.companies.models import User
 
     alice = User.objects.create_user(email="alice@example.com", password="x", is_staff=True)
     bob = User.objects.create_user(email="bob@example.com", password="x", is_staff=True)

@@ -35,7 +35,7 @@ def build(companies, per_company):
     from django.db import transaction
 
     from devices.models import Campaign, CampaignProduct, KnownDevice, ProductFamily, ProductModel
-    from registrations.models import Company, Enrolment
+    from registrations.companies.models import Company, Enrolment
 
     campaign = Campaign.objects.create(
         slug="bench-sync", name="Bench sync", installation_starts_on=date(2026, 1, 1),
@@ -117,7 +117,7 @@ def main():
 
     from portal_sync import services
     from portal_sync.client import PortalClient, configured_portals
-    from registrations.models import Registration
+    from registrations.core.models import Registration
 
     print(f"building {args.companies} companies × {args.devices} devices …")
     data = build(args.companies, args.devices)

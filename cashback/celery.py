@@ -6,4 +6,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cashback.settings")
 
 app = Celery("cashback")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
+app.autodiscover_tasks()  # <app>.tasks of every installed app (portal_sync)
+# The registrations app keeps its tasks in its packages; their names are fixed (`name=`).
+app.autodiscover_tasks(["registrations.documents", "registrations.notifications", "registrations.uploads"])

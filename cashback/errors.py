@@ -21,3 +21,15 @@ class DomainError(Exception):
 
     def __str__(self):
         return str(self.message)
+
+
+class InvalidInput(DomainError):
+    """A value a person sent is not acceptable; `field` names it when one field is at fault."""
+
+    code = "invalid_input"
+
+
+class NotAllowed(DomainError):
+    """The person may not do this (e.g. only a company admin may)."""
+
+    code = "not_allowed"

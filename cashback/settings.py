@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -18,25 +19,36 @@ def env_str(name, default=""):
     return os.environ.get(name, default)
 
 
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
 def env_bool(name, default=False):
-    value = os.environ.get(name)
-    if value is None or value == "":
+    """A yes/no setting. Anything but the usual words is refused: a typo such as DEBUG=flase
+    must not quietly mean "off" (or "on")."""
+    value = os.environ.get(name, "").strip().lower()
+    if value == "":
         return default
-    return value.strip().lower() in ("1", "true", "yes", "on")
+    if value not in _TRUE + _FALSE:
+        raise ImproperlyConfigured(f"{name}={os.environ[name]!r}: use one of {', '.join(_TRUE + _FALSE)}")
+    return value in _TRUE
+
+
+def _env_number(name, default, kind):
+    value = os.environ.get(name, "").strip()
+    if value == "":
+        return default
+    try:
+        return kind(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={os.environ[name]!r}: a {kind.__name__} is needed") from None
 
 
 def env_int(name, default):
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return int(value)
+    return _env_number(name, default, int)
 
 
 def env_float(name, default):
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return float(value)
+    return _env_number(name, default, float)
 
 
 def env_list(name, default=""):
@@ -52,8 +64,9 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# Local state of the embedded default (SQLite, file-system queue, cache, uploaded files). The
+# folders are made when the project starts (cashback.apps), not when settings are read.
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -67,6 +80,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "cashback",
     "devices",
     "registrations",
     "portal_sync",
@@ -82,7 +96,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "registrations.middleware.CompanyMiddleware",
+    "registrations.companies.middleware.CompanyMiddleware",
 ]
 
 ROOT_URLCONF = "cashback.urls"
@@ -99,8 +113,11 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "registrations.context_processors.portal",
+                "registrations.companies.context_processors.portal",
             ],
+            # Tag libraries of the registrations packages, for other packages' pages (an app's
+            # own libraries are found in its templatetags folder).
+            "libraries": {"payouts": "registrations.payouts.templatetags"},
         },
     },
 ]
@@ -145,7 +162,6 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
-STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"  # never served directly: documents go through a checked view
 # Uploaded files (Excel uploads, documents) go to local files, or to a private S3-compatible
@@ -221,8 +237,6 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
     if CELERY_BROKER_URL.startswith("filesystem")
     else {}
 )
-for _folder in {v for k, v in CELERY_BROKER_TRANSPORT_OPTIONS.items() if k.endswith("_folder") or "_folder_" in k}:
-    Path(_folder).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True
@@ -270,7 +284,7 @@ PAYOUT_DEBTOR = {
 # The REST API for installer software (/api/v1/).
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "registrations.api.tokens.ApiTokenAuthentication",
+        "registrations.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["registrations.api.access.IsCompanyUser"],
@@ -298,12 +312,12 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "ENUM_NAME_OVERRIDES": {
-        "StatusEnum": "registrations.choices.Status",
-        "ReasonEnum": "registrations.choices.Reason",
-        "SourceEnum": "registrations.choices.Source",
-        "CountryEnum": "registrations.choices.Country",
-        "OutcomeEnum": "registrations.choices.RowResult",
-        "DocumentKindEnum": "registrations.models.Document.Kind",
+        "StatusEnum": "registrations.core.choices.Status",
+        "ReasonEnum": "registrations.core.choices.Reason",
+        "SourceEnum": "registrations.core.choices.Source",
+        "CountryEnum": "registrations.companies.choices.Country",
+        "OutcomeEnum": "registrations.core.choices.RowResult",
+        "DocumentKindEnum": "registrations.documents.models.Document.Kind",
     },
 }
 

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from registrations.forms import QueuedPasswordResetForm
+from registrations.companies.forms import QueuedPasswordResetForm
 
 admin.site.site_header = _("Cashback portal – campaign staff")
 admin.site.site_title = _("Cashback admin")

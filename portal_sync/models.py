@@ -2,8 +2,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cashback.scoping import CompanyScopedQuerySet
-from registrations.choices import Reason
-from registrations.models import Company, Registration
+from registrations.companies.models import Company
+from registrations.core.choices import Reason
+from registrations.core.models import Registration
 
 
 class Portal(models.TextChoices):

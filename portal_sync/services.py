@@ -24,10 +24,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from devices.models import ProductModel
-from registrations.choices import Source, Status, SystemJob
-from registrations.errors import DuplicateRegistration
-from registrations.models import Company
-from registrations.services import DeviceRow, register_devices
+from registrations.companies.models import Company
+from registrations.core.choices import Source, Status, SystemJob
+from registrations.core.errors import DuplicateRegistration
+from registrations.core.registering import DeviceRow, register_eligible_devices
 
 from .client import PortalClient, PortalError, PortalUnavailable, configured_portals
 from .feed import merge, normalize_customer_number
@@ -381,8 +381,8 @@ def _sync_company(company_id, found, catalogue):
             DeviceRow(s.serial, s.product, s.installed_on, s.postcode, s.country, s.plant_name[:100])
             for s in candidates
         ]
-        outcomes = register_devices(company=company, rows=rows, source=Source.PORTAL, job=SystemJob.PORTAL_SYNC,
-                                    keep_refused=False, correct_own=False)
+        outcomes = register_eligible_devices(company=company, rows=rows, source=Source.PORTAL,
+                                             job=SystemJob.PORTAL_SYNC)
         for sighting, outcome in zip(candidates, outcomes):
             results[sighting.serial] = _result(outcome)
     _record(company_id, sightings, known, results, now, stats)

@@ -1,7 +1,7 @@
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from registrations.access import company_required
+from registrations.companies.access import company_required
 
 from . import selectors
 from .models import FINAL_TRANSFERS, PortalDevice

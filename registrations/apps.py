@@ -7,4 +7,6 @@ class RegistrationsConfig(AppConfig):
     verbose_name = _("Companies and registrations")
 
     def ready(self):
-        from .api import schema  # noqa: F401 - the token's security scheme for the OpenAPI schema
+        # The emails that follow the packages' changes, and the API token's OpenAPI scheme.
+        from .api import schema  # noqa: F401
+        from .notifications import receivers  # noqa: F401

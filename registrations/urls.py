@@ -1,45 +1,17 @@
-from django.urls import path
+"""The portal's pages, each package's own (the REST API is mounted at /api/v1/ by cashback.urls)."""
 
-from . import document_views, finance_views, payout_views, review_views, token_views, upload_views, views
+from .api import urls as api
+from .companies import urls as companies
+from .core import urls as core
+from .documents import urls as documents
+from .payouts import urls as payouts
+from .uploads import urls as uploads
 
 urlpatterns = [
-    path("", views.home, name="overview"),
-    path("signup/", views.signup, name="signup"),
-    path("enrol/", views.enrol, name="enrol"),
-    path("registrations/new/", views.register, name="register"),
-    path("registrations/export.<str:fmt>", views.export, name="export"),
-    path("registrations/template.xlsx", upload_views.template_xlsx, name="template"),
-    path("registrations/uploads/", upload_views.uploads, name="uploads"),
-    path("registrations/uploads/<int:pk>/", upload_views.upload_detail, name="upload_detail"),
-    path("registrations/uploads/<int:pk>/status.json", upload_views.upload_status, name="upload_status"),
-    path("registrations/uploads/<int:pk>/confirm/", upload_views.upload_confirm, name="upload_confirm"),
-    path("registrations/uploads/<int:pk>/cancel/", upload_views.upload_cancel, name="upload_cancel"),
-    path("registrations/uploads/<int:pk>/file/", upload_views.upload_file, name="upload_file"),
-    path("registrations/uploads/<int:pk>/result.xlsx", upload_views.upload_result, name="upload_result"),
-    path("registrations/uploads/<int:pk>/check.xlsx", upload_views.upload_preview_workbook, name="upload_check"),
-    path("registrations/<int:pk>/", views.registration_detail, name="registration_detail"),
-    path("registrations/<int:pk>/documents/", document_views.upload_documents, name="upload_documents"),
-    path("documents/<int:pk>/", document_views.document_file, name="document_file"),
-    path("review/", review_views.queue, name="review_queue"),
-    path("review/<int:pk>/", review_views.review, name="review_registration"),
-    path("review/<int:pk>/decide/", review_views.decide, name="review_decide"),
-    path("company/", views.company, name="company"),
-    path("company/bank/", payout_views.bank_details, name="bank_details"),
-    path("company/api-tokens/", token_views.api_tokens, name="api_tokens"),
-    path("company/api-tokens/<int:pk>/revoke/", token_views.revoke_api_token, name="revoke_api_token"),
-    path("payouts/", payout_views.payout_list, name="payouts"),
-    path("payouts/<int:pk>/specification.xlsx", payout_views.payout_specification, name="payout_specification"),
-    path("finance/", finance_views.batches, name="finance_batches"),
-    path("finance/new/", finance_views.new_batch, name="finance_new_batch"),
-    path("finance/<int:pk>/", finance_views.batch_detail, name="finance_batch"),
-    path("finance/<int:pk>/approve/", finance_views.approve, name="finance_approve"),
-    path("finance/<int:pk>/cancel/", finance_views.cancel, name="finance_cancel"),
-    path("finance/<int:pk>/export/", finance_views.export, name="finance_export"),
-    path("finance/<int:pk>/void/", finance_views.void, name="finance_void"),
-    path("finance/<int:pk>/paid/", finance_views.paid, name="finance_paid"),
-    path("finance/<int:pk>/<str:which>/", finance_views.batch_file, name="finance_batch_file"),
-    path("company/invite/", views.invite, name="invite"),
-    path("company/invitations/<int:pk>/revoke/", views.revoke_invitation, name="revoke_invitation"),
-    path("company/members/<int:pk>/remove/", views.remove_member, name="remove_member"),
-    path("invitation/<str:token>/", views.accept_invitation, name="accept_invitation"),
+    *core.urlpatterns,
+    *companies.urlpatterns,
+    *uploads.urlpatterns,
+    *documents.urlpatterns,
+    *payouts.urlpatterns,
+    *api.page_urlpatterns,
 ]

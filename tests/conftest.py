@@ -6,9 +6,10 @@ from django.utils import translation
 
 from cashback import celery_app
 from devices.models import Campaign, CampaignProduct, KnownDevice, ProductFamily, ProductModel
-from registrations.choices import Role, Source
-from registrations.models import Company, Enrolment, Membership, User
-from registrations.services import register_device
+from registrations.companies.choices import Role
+from registrations.companies.models import Company, Enrolment, Membership, User
+from registrations.core.choices import Source
+from registrations.core.registering import register_device
 
 PASSWORD = "correct-horse-battery"
 

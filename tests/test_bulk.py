@@ -3,8 +3,8 @@
 from datetime import date
 
 from cashback.bulk import Same, insert_rows
-from registrations.choices import Reason, Source, Status
-from registrations.models import Registration
+from registrations.core.choices import Reason, Source, Status
+from registrations.core.models import Registration
 
 
 def test_it_inserts_awkward_values_and_returns_the_keys_in_order(company, campaign, products):

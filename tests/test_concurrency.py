@@ -6,10 +6,10 @@ from datetime import date
 import pytest
 from django.db import connection, connections
 
-from registrations.choices import Source, Status
-from registrations.errors import DuplicateRegistration
-from registrations.models import Registration
-from registrations.services import register_device
+from registrations.core.choices import Source, Status
+from registrations.core.errors import DuplicateRegistration
+from registrations.core.models import Registration
+from registrations.core.registering import register_device
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -83,8 +83,10 @@ def test_the_same_unknown_serial_twice_at_once_registers_once(company):
 def test_two_batches_created_at_the_same_moment_never_share_a_registration(company, register):
     from django.contrib.auth.models import Permission
 
-    from registrations import bank, payouts
-    from registrations.models import PayoutItem, User
+    from registrations.companies.models import User
+    from registrations.payouts import bank, selectors
+    from registrations.payouts import services as payouts
+    from registrations.payouts.models import PayoutItem
 
     bank.set_bank_account(company, iban="NL91ABNA0417164300", bic="", holder="Zonnewerk", user=None)
     for n in range(1, 41):
@@ -94,7 +96,7 @@ def test_two_batches_created_at_the_same_moment_never_share_a_registration(compa
         user = User.objects.create_user(email=email, password="x", is_staff=True)
         user.user_permissions.add(Permission.objects.get(codename="manage_payouts"))
         users.append(user)
-    results = race(*[lambda u=u: payouts.create_batch(payouts.Selection(), actor=u) for u in users])
+    results = race(*[lambda u=u: payouts.create_batch(selectors.Selection(), actor=u) for u in users])
     batches = [r for r in results if not isinstance(r, Exception)]
     assert batches, results
     items = PayoutItem.objects.filter(active=True)
@@ -108,15 +110,17 @@ def test_two_batches_created_at_the_same_moment_never_share_a_registration(compa
 def test_marking_paid_twice_at_once_pays_once(company, register):
     from datetime import date as day
 
-    from registrations import bank, payouts
-    from registrations.models import StatusChange, User
+    from registrations.companies.models import User
+    from registrations.core.models import StatusChange
+    from registrations.payouts import bank, selectors
+    from registrations.payouts import services as payouts
 
     bank.set_bank_account(company, iban="NL91ABNA0417164300", bic="", holder="Zonnewerk", user=None)
     for n in range(1, 6):
         register(f"10000000{n:02d}")
     alice = User.objects.create_user(email="alice@example.com", password="x", is_staff=True)
     bob = User.objects.create_user(email="bob@example.com", password="x", is_staff=True)
-    batch = payouts.create_batch(payouts.Selection(), actor=alice)
+    batch = payouts.create_batch(selectors.Selection(), actor=alice)
     payouts.approve_batch(batch, actor=bob)
     payouts.export_batch(batch, actor=alice, execution_date=day(2026, 6, 15))
     results = race(lambda: payouts.mark_paid(batch, actor=alice, executed_on=day(2026, 6, 15)),

@@ -9,8 +9,8 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
-from registrations.choices import Reason, Status
-from registrations.wording import describe
+from registrations.core.choices import Reason, Status
+from registrations.core.wording import describe
 
 LOCALE = Path(__file__).resolve().parent.parent / "locale"
 

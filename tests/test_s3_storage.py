@@ -4,19 +4,19 @@ production (cashback/settings.py), so this is the path a deployment with S3_BUCK
 
 import boto3
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from moto.server import ThreadedMotoServer
 from storages.backends.s3 import S3Storage
 
-from devices.models import CampaignProduct
-from registrations.choices import Status
-from registrations.models import Document, Upload
-
 from cashback.settings import s3_storage
+from devices.models import CampaignProduct
+from registrations.core.choices import Status
+from registrations.documents.models import Document
+from registrations.uploads.models import Upload
+from tests.files import image_bytes, pdf_bytes
 
-from .documents import image_bytes, pdf_bytes
-from .test_excel_upload import GOOD, upload, workbook_bytes
+from tests.uploads.test_excel_upload import GOOD, upload, workbook_bytes
 
 BUCKET = "cashback-test"
 KEYS = {"aws_access_key_id": "test-key", "aws_secret_access_key": "test-secret", "region_name": "eu-west-1"}

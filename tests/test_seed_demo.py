@@ -5,8 +5,9 @@ import json
 import pytest
 from django.core.management import call_command
 
-from registrations.choices import Status
-from registrations.models import Company, Registration, User
+from registrations.companies.models import Company, User
+from registrations.core.choices import Status
+from registrations.core.models import Registration
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,7 @@ from celery.contrib.testing.worker import start_worker
 from django.core import mail
 
 from cashback import celery_app
-from registrations import companies
+from registrations.companies import services as companies
 
 
 @pytest.fixture

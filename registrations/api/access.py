@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
-from .tokens import ApiToken
+from .models import ApiToken
 
 
 def company_of(request):

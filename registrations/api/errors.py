@@ -1,15 +1,16 @@
 """Every API error as JSON with a stable `code` and a message in the requested language."""
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
+from django.views import defaults
 
 from cashback.errors import DomainError
 
-from ..errors import InvalidTransition, NotEnrolled
+from ..core.errors import InvalidTransition, NotEnrolled
 
 _DOMAIN_STATUS = {NotEnrolled: 403, InvalidTransition: 409}
 
@@ -67,31 +68,22 @@ def _flatten(detail, prefix=""):
 
 def not_found(request, exception=None):
     """Django's 404 for URLs no view matched: JSON under /api/, the site's page elsewhere."""
-    from django.http import JsonResponse
-    from django.views.defaults import page_not_found
-
     if request.path.startswith("/api/"):
         return JsonResponse({"code": "not_found", "message": _("Not found.")}, status=404)
-    return page_not_found(request, exception)
+    return defaults.page_not_found(request, exception)
 
 
 def server_error(request):
     """Django's 500 for everything DRF did not handle: JSON under /api/."""
-    from django.http import JsonResponse
-    from django.views.defaults import server_error as page
-
     if request.path.startswith("/api/"):
         return JsonResponse({"code": "server_error", "message": _("Something went wrong on our side; try again "
                                                                   "later.")}, status=500)
-    return page(request)
+    return defaults.server_error(request)
 
 
 def bad_request(request, exception=None):
-    from django.http import JsonResponse
-    from django.views.defaults import bad_request as page
-
     if request.path.startswith("/api/"):
         if isinstance(exception, (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)):
             return JsonResponse({"code": "request_too_large", "message": _("The request is too large.")}, status=413)
         return JsonResponse({"code": "bad_request", "message": _("The request is not valid.")}, status=400)
-    return page(request, exception)
+    return defaults.bad_request(request, exception)

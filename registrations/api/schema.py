@@ -4,7 +4,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "registrations.api.tokens.ApiTokenAuthentication"
+    target_class = "registrations.api.authentication.ApiTokenAuthentication"
     name = "ApiToken"
 
     def get_security_definition(self, auto_schema):

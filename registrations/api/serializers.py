@@ -2,8 +2,10 @@
 
 from rest_framework import serializers
 
-from ..choices import Country, Reason, RowResult, Source, Status
-from ..models import Document, Registration, StatusChange
+from ..companies.choices import Country
+from ..core.choices import Reason, RowResult, Source, Status
+from ..core.models import Registration, StatusChange
+from ..documents.models import Document
 
 MAX_BULK = 1000
 

@@ -1,6 +1,6 @@
 from rest_framework.throttling import SimpleRateThrottle
 
-from .tokens import ApiToken
+from .models import ApiToken
 
 
 class TokenRateThrottle(SimpleRateThrottle):

@@ -1,8 +1,15 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import views
+from . import pages, views
 
+# The company admin's pages for tokens (mounted with the portal's pages).
+page_urlpatterns = [
+    path("company/api-tokens/", pages.api_tokens, name="api_tokens"),
+    path("company/api-tokens/<int:pk>/revoke/", pages.revoke_api_token, name="revoke_api_token"),
+]
+
+# The REST API (mounted at /api/v1/).
 urlpatterns = [
     path("products/", views.Products.as_view(), name="api_products"),
     path("registrations/", views.RegistrationList.as_view(), name="api_registrations"),

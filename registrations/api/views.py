@@ -18,14 +18,16 @@ from rest_framework.views import APIView
 from devices.models import CampaignProduct
 from devices.serials import InvalidSerial, normalize_serial
 
-from .. import excel_import, payouts, services
-from ..choices import Reason, RowResult, Source, Status
-from ..errors import DuplicateRegistration
-from ..models import Registration, StatusChange
-from ..selectors import open_campaigns
+from ..companies.selectors import open_campaigns
+from ..core import registering
+from ..core.choices import Reason, Source, Status
+from ..core.errors import DuplicateRegistration
+from ..core.models import Registration, StatusChange
+from ..documents.services import add_documents
+from ..payouts import selectors as payout_selectors
 from . import serializers as s
 from .access import IsCompanyUser, company_of
-from .tokens import ApiToken
+from .models import ApiToken
 
 log = logging.getLogger("registrations.api")
 
@@ -69,7 +71,7 @@ class Products(ApiView):
 
 
 def _row(device):
-    return services.DeviceRow(device["serial"], device["product"], device["installed_on"], device["postcode"],
+    return registering.DeviceRow(device["serial"], device["product"], device["installed_on"], device["postcode"],
                               device["country"], device.get("reference", ""))
 
 
@@ -169,7 +171,7 @@ class RegistrationList(ApiView, generics.GenericAPIView):
         device.is_valid(raise_exception=True)
         try:
             data = device.validated_data
-            registration = services.register_device(
+            registration = registering.register_device(
                 company=company_of(request), serial=data["serial"], product_code=data["product"],
                 installed_on=data["installed_on"], postcode=data["postcode"], country=data["country"],
                 reference=data.get("reference", ""), source=Source.API, user=request.user,
@@ -190,15 +192,13 @@ class RegistrationBulk(ApiView):
         bulk = s.BulkSerializer(data=request.data)
         bulk.is_valid(raise_exception=True)
         devices = bulk.validated_data["devices"]
-        outcomes = services.register_devices(company=company_of(request), rows=[_row(d) for d in devices],
+        outcomes = registering.register_devices(company=company_of(request), rows=[_row(d) for d in devices],
                                              source=Source.API, user=request.user)
         ids = [o.registration_id for o in outcomes if o.error is None and o.registration_id]
         registrations = {r.pk: r for r in _registrations(request).filter(pk__in=ids)}
-        counts = {kind.value: 0 for kind in RowResult}
+        kinds = [registering.outcome_kind(outcome) for outcome in outcomes]
         rows = []
-        for index, (device, outcome) in enumerate(zip(devices, outcomes)):
-            kind = excel_import.outcome_kind(outcome)
-            counts[kind] += 1
+        for index, (device, outcome, kind) in enumerate(zip(devices, outcomes, kinds)):
             error = outcome.error
             rows.append({
                 "index": index,
@@ -211,7 +211,7 @@ class RegistrationBulk(ApiView):
                     "registration_id": getattr(error, "registration_id", None),
                 },
             })
-        return Response({"counts": counts, "rows": rows})
+        return Response({"counts": registering.count_kinds(kinds), "rows": rows})
 
 
 class RegistrationDetail(ApiView):
@@ -244,7 +244,7 @@ class RegistrationDocuments(ApiView):
             raise Http404
         upload = s.DocumentUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
-        documents = services.add_documents(
+        documents = add_documents(
             registration, files=[(upload.validated_data["kind"], upload.validated_data["file"])], user=request.user
         )
         registration = _registrations(request).get(pk=pk)
@@ -256,5 +256,5 @@ class Payouts(ApiView):
     @extend_schema(summary="Payouts to the company", responses={200: s.PayoutSerializer(many=True), **ERRORS},
                    tags=["payouts"])
     def get(self, request):
-        return Response(s.PayoutSerializer(payouts.paid_to_company(company_of(request)), many=True).data)
+        return Response(s.PayoutSerializer(payout_selectors.paid_to_company(company_of(request)), many=True).data)
 

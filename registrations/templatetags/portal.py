@@ -3,7 +3,10 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 
-from ..wording import documents_due_day, format_day, format_money
+from cashback.formatting import format_day, format_money
+
+from ..core.choices import Reason
+from ..core.wording import documents_due_day
 
 register = template.Library()
 
@@ -47,6 +50,4 @@ def deadline(registration):
 @register.filter
 def reason_label(code):
     """A reason code as its label, for staff pages that annotate codes from the history."""
-    from ..choices import Reason
-
     return Reason(code).label if code in Reason.values else ""

@@ -8,10 +8,10 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from devices.models import CampaignProduct
-from registrations.choices import Status
-from registrations.models import Registration
+from registrations.core.choices import Status
+from registrations.core.models import Registration
 
-from ..documents import pdf_bytes
+from tests.files import pdf_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

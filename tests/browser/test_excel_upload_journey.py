@@ -9,9 +9,10 @@ from openpyxl import Workbook, load_workbook
 from playwright.sync_api import expect
 
 from cashback import celery_app
-from registrations.models import Registration, Upload
+from registrations.core.models import Registration
+from registrations.uploads.models import Upload
 
-from ..conftest import PASSWORD
+from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -74,10 +75,10 @@ def worker():
 
 def test_a_large_file_shows_progress_and_survives_a_reload(page, installer, campaign, known, settings, worker,
                                                            tmp_path, screenshot, monkeypatch):
-    from registrations import services
+    from registrations.core import registering
 
     settings.UPLOAD_SYNC_MAX_ROWS = 10
-    monkeypatch.setattr(services, "_PROGRESS_EVERY", 5)
+    monkeypatch.setattr(registering, "_PROGRESS_EVERY", 5)
     workbook = Workbook()
     sheet = workbook.active
     sheet.append(["Serial number", "Product type", "Installation date", "Postcode"])
@@ -106,7 +107,7 @@ def test_the_progress_page_polls_until_the_state_changes(page, installer, compan
         company=company, uploaded_by=installer, original_name="big.xlsx", sha256="0" * 64, file="uploads/x.xlsx",
         file_format="xlsx", rows=50_000, state=Upload.State.CHECKING,
     )
-    from registrations import excel_import
+    from registrations.uploads import services as excel_import
 
     report = excel_import._progress(upload, "checking")
     report(12_500, 50_000)

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from registrations.models import Registration
+from registrations.core.models import Registration
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

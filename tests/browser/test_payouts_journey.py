@@ -7,10 +7,12 @@ import pytest
 from django.contrib.auth.models import Permission
 from playwright.sync_api import expect
 
-from registrations.choices import Status
-from registrations.models import PayoutBatch, Registration, User
+from registrations.companies.models import User
+from registrations.core.choices import Status
+from registrations.core.models import Registration
+from registrations.payouts.models import PayoutBatch
 
-from ..conftest import PASSWORD
+from tests.conftest import PASSWORD
 from .test_excel_upload_journey import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -2,9 +2,9 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from registrations.api.tokens import create_token
-from registrations.choices import Role
-from registrations.models import Company
+from registrations.api.services import create_token
+from registrations.companies.choices import Role
+from registrations.companies.models import Company
 
 
 class Command(BaseCommand):

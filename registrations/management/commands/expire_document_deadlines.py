@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from registrations import deadlines
+from registrations.documents import deadlines
 
 
 class Command(BaseCommand):

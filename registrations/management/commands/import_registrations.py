@@ -6,10 +6,11 @@ from django.db import transaction
 from django.utils import translation
 
 from cashback.spreadsheets import FileRefused
-from registrations import excel_import
-from registrations.choices import RowResult
-from registrations.models import Company, Upload
-from registrations.upload_results import build_workbook
+from registrations.companies.models import Company
+from registrations.core.choices import RowResult
+from registrations.uploads import services
+from registrations.uploads.models import Upload
+from registrations.uploads.results import build_workbook
 
 
 class Command(BaseCommand):
@@ -38,7 +39,7 @@ class Command(BaseCommand):
             raise CommandError(f"No company with customer number {customer_number}")
 
         with path.open("rb") as handle:
-            upload = excel_import.receive(
+            upload = services.receive(
                 company=company, uploaded_file=File(handle, name=path.name), on_behalf=True, language=language,
             )
         if upload.state == Upload.State.REFUSED:
@@ -46,7 +47,7 @@ class Command(BaseCommand):
             raise CommandError(upload.error)
         if dry_run:
             try:
-                answers = excel_import.evaluate(upload, dry_run=True)
+                answers = services.decide_rows(upload, dry_run=True)
             except FileRefused as refusal:
                 raise CommandError(str(refusal.message)) from None
             finally:
@@ -54,16 +55,16 @@ class Command(BaseCommand):
                     upload.file.delete(save=False)
                     upload.delete()
         else:
-            excel_import.check(upload)
+            services.preview_upload(upload)
             if upload.state != Upload.State.CHECKED:
                 raise CommandError(upload.error)
-            excel_import.start_import(upload, user=None)
-            excel_import.register(upload)
+            services.start_import(upload, user=None)
+            services.register_upload(upload)
             if upload.state != Upload.State.IMPORTED:
                 raise CommandError(upload.error)
             answers = None
 
-        counts = excel_import.count(answers) if answers is not None else upload.result_counts
+        counts = services.count_outcomes(answers) if answers is not None else upload.result_counts
         target = path.with_name(f"{path.stem}-result.xlsx")
         if answers is not None:
             with build_workbook(answers) as workbook, target.open("wb") as out:

@@ -16,10 +16,13 @@ from PIL import Image, ImageDraw, ImageFont
 
 from devices.models import Campaign, CampaignProduct, KnownDevice, ProductFamily, ProductModel
 from portal_sync.demo import write_demo_feed
-from registrations import bank, services
-from registrations.choices import Role, Source
-from registrations.models import Company, Enrolment, Membership, User
-from registrations.services import DeviceRow
+from registrations.companies.choices import Role
+from registrations.companies.models import Company, Enrolment, Membership, User
+from registrations.core import registering
+from registrations.core.choices import Source
+from registrations.core.registering import DeviceRow
+from registrations.documents import services as document_services
+from registrations.payouts import bank
 
 PASSWORD = "demo-cashback"
 INSTALLER = "installer@example.com"
@@ -177,18 +180,18 @@ class Command(BaseCommand):
             DeviceRow("3039999999", "STP10.0-3SE-40", today - timedelta(days=30), "3511 AB", "NL", "typo?"),
             DeviceRow(demo_serial(0, 3), "STP10.0-3SE-40", today - timedelta(days=9), "3511 AB", "NL"),
         ]
-        services.register_devices(company=demo, rows=rows, source=Source.EXCEL, user=installer)
+        registering.register_devices(company=demo, rows=rows, source=Source.EXCEL, user=installer)
         # The other company installed (or claims) this inverter too.
-        services.register_devices(company=other, user=other.memberships.first().user, source=Source.WEB, rows=[
+        registering.register_devices(company=other, user=other.memberships.first().user, source=Source.WEB, rows=[
             DeviceRow(demo_serial(3, 5), "STP10.0-3SE-40", today - timedelta(days=40), "4000", "BE"),
         ])
-        services.register_device(
+        registering.register_device(
             company=demo, serial=demo_serial(3, 5), product_code="STP10.0-3SE-40",
             installed_on=today - timedelta(days=38), postcode="3511 AB", country="NL",
             source=Source.WEB, user=installer,
         )
         core2 = demo.registrations.get(serial=demo_serial(5, 1))
-        services.add_documents(core2, user=installer, files=[
+        document_services.add_documents(core2, user=installer, files=[
             ("invoice", ContentFile(demo_invoice(demo, core2), name="factuur-2026-0142.pdf")),
         ])
 

@@ -1,0 +1,19 @@
+"""Reads about a company's place in the campaigns: which are open, which it is enrolled in."""
+
+from devices.models import Campaign
+
+
+def open_campaigns():
+    return Campaign.objects.open_for_enrolment()
+
+
+def current_campaign(company):
+    """The open campaign the company registers in now (the newest it is enrolled in), or None."""
+    if company is None:
+        return None
+    return open_campaigns().filter(enrolments__company=company).first()
+
+
+def campaign_to_enrol(company):
+    """An open campaign the company has not enrolled in yet, or None."""
+    return open_campaigns().exclude(enrolments__company=company).first()

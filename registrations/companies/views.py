@@ -1,0 +1,142 @@
+"""Pages of the company: sign-up, enrolment, the company page with colleagues, invitations."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cashback.errors import DomainError
+
+from . import selectors, services
+from .access import company_admin_required, company_required
+from .forms import AcceptInvitationForm, CompanyForm, EnrolForm, InviteForm, SignUpForm
+
+
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("overview")
+    campaign = selectors.open_campaigns().first()
+    if campaign is None:
+        return render(request, "companies/no_campaign.html")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        user = services.sign_up(
+            email=data["email"],
+            password=data["password1"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            language=translation.get_language(),
+            company_fields=form.company_fields(),
+            campaign=campaign,
+        )
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, _("Welcome! Your company is enrolled in %(campaign)s.") % {"campaign": campaign})
+        return redirect("overview")
+    return render(request, "companies/signup.html", {"form": form, "campaign": campaign})
+
+
+@company_required
+def enrol(request):
+    campaign = selectors.campaign_to_enrol(request.company)
+    if campaign is None:
+        return redirect("overview")
+    form = EnrolForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.enrol(company=request.company, campaign=campaign, user=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Your company is enrolled in %(campaign)s.") % {"campaign": campaign})
+            return redirect("overview")
+    return render(request, "companies/enrol.html", {"form": form, "campaign": campaign})
+
+
+@company_required
+def company(request):
+    company = request.company
+    is_admin = request.membership.is_admin
+    form = CompanyForm(request.POST or None, instance=company) if is_admin else None
+    if request.method == "POST" and is_admin and form.is_valid():
+        services.update_company(company=company, by=request.user, fields={
+            name: form.cleaned_data[name] for name in form.Meta.fields
+        })
+        messages.success(request, _("Company details saved."))
+        return redirect("company")
+    return render(request, "companies/company.html", {
+        "form": form,
+        "invite_form": InviteForm(),
+        "members": company.memberships.select_related("user").order_by("user__first_name", "user__email"),
+        "invitations": company.invitations.pending().select_related("invited_by"),
+        "enrolments": company.enrolments.select_related("campaign"),
+        "is_admin": is_admin,
+    })
+
+
+@require_POST
+@company_admin_required
+def invite(request):
+    form = InviteForm(request.POST)
+    if form.is_valid():
+        try:
+            invitation = services.invite_colleague(
+                company=request.company, email=form.cleaned_data["email"], invited_by=request.user
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
+    else:
+        messages.error(request, _("Enter a valid email address."))
+    return redirect("company")
+
+
+@require_POST
+@company_admin_required
+def revoke_invitation(request, pk):
+    invitation = get_object_or_404(request.company.invitations, pk=pk)
+    services.revoke_invitation(invitation=invitation, by=request.user)
+    messages.success(request, _("Invitation for %(email)s withdrawn.") % {"email": invitation.email})
+    return redirect("company")
+
+
+@require_POST
+@company_admin_required
+def remove_member(request, pk):
+    membership = get_object_or_404(request.company.memberships.select_related("user"), pk=pk)
+    try:
+        services.remove_member(membership=membership, by=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("%(email)s no longer has access.") % {"email": membership.user.email})
+    return redirect("company")
+
+
+def accept_invitation(request, token):
+    invitation = services.find_invitation(token)
+    if invitation is None:
+        return render(request, "companies/invitation_invalid.html", status=404)
+    if request.user.is_authenticated:
+        messages.info(request, _("Log out first to accept an invitation for another account."))
+        return redirect("overview")
+    form = AcceptInvitationForm(request.POST or None, email=invitation.email)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.accept_invitation(
+                token=token,
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+                password=form.cleaned_data["password1"],
+                language=translation.get_language(),
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Welcome to %(company)s.") % {"company": invitation.company.name})
+            return redirect("overview")
+    return render(request, "companies/accept_invitation.html", {"form": form, "invitation": invitation})

@@ -1,0 +1,143 @@
+"""Pages of the document check: the installer's upload page, the one view that serves
+document files, and the campaign team's review queue and review screen."""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_POST
+
+from cashback.errors import DomainError
+
+from ..companies.access import company_required
+from ..core.choices import Status
+from ..core.models import Registration
+from . import selectors, services
+from .access import is_reviewer, reviewer_required
+from .forms import DocumentUploadForm, ReviewForm
+from .inspection import accepted_text
+from .models import Document
+
+
+@company_required
+def upload_documents(request, pk):
+    registration = get_object_or_404(
+        Registration.objects.for_company(request.company).with_display_relations(), pk=pk
+    )
+    can_upload = registration.accepts_documents()
+    form = DocumentUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and can_upload and form.is_valid():
+        kind = form.cleaned_data["kind"]
+        try:
+            services.add_documents(
+                registration, files=[(kind, f) for f in form.cleaned_data["files"]], user=request.user
+            )
+        except DomainError as error:
+            form.add_error("files" if error.field == "files" else None, error.message)
+            registration.refresh_from_db()
+            can_upload = registration.accepts_documents()
+        else:
+            messages.success(request, _("Thank you: we received your documents and will review them."))
+            return redirect("registration_detail", registration.pk)
+    return render(request, "documents/upload_documents.html", {
+        "registration": registration,
+        "form": form,
+        "can_upload": can_upload,
+        "documents": registration.documents.all(),
+        "accepted": accepted_text(),
+    })
+
+
+@xframe_options_sameorigin  # the review screen shows PDFs in a frame of this site
+def document_file(request, pk):
+    """A document for its company's people and for reviewers; everyone else gets a 404."""
+    if not request.user.is_authenticated:
+        raise Http404
+    documents = Document.objects.select_related("registration")
+    if not is_reviewer(request.user):
+        documents = documents.for_company(request.company)
+    document = get_object_or_404(documents, pk=pk)
+    response = FileResponse(
+        document.file.open("rb"),
+        as_attachment="download" in request.GET,
+        filename=document.download_name,
+        content_type=document.content_type,
+    )
+    # Served as the type its content proved to be (documents.inspect), never sniffed.
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@reviewer_required
+def queue(request):
+    q = request.GET.get("q", "").strip()
+    return render(request, "documents/review_queue.html", {
+        "page": Paginator(selectors.search(selectors.review_queue(), q), 50).get_page(request.GET.get("page")),
+        "counts": selectors.queue_counts(),
+        "q": q,
+    })
+
+
+@reviewer_required
+def review(request, pk):
+    registration = selectors.for_review(pk)
+    if registration is None:
+        raise Http404
+    return render(request, "documents/review.html", _context(registration, ReviewForm(), request))
+
+
+def _context(registration, form, request):
+    q = (request.POST.get("q") or request.GET.get("q") or "").strip()
+    queue = selectors.search(selectors.review_queue(), q)
+    following = selectors.next_after(registration, q)
+    return {
+        "registration": registration,
+        "form": form,
+        "documents": registration.documents.all(),
+        "history": registration.history.select_related("actor"),
+        "other_claims": selectors.other_claims(registration),
+        "next": following,
+        "next_url": _review_url(following, q) if following else None,
+        "left": queue.exclude(pk=registration.pk).count(),
+        "q": q,
+        "Status": Status,
+    }
+
+
+@require_POST
+@reviewer_required
+def decide(request, pk):
+    registration = get_object_or_404(Registration.objects.select_related("campaign"), pk=pk)
+    q = request.POST.get("q", "").strip()
+    following = selectors.next_after(registration, q)  # before the decision moves it out of the queue
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        decision, note = form.cleaned_data["decision"], form.cleaned_data["note"]
+        service = {
+            ReviewForm.Decision.APPROVE: services.approve,
+            ReviewForm.Decision.REJECT: services.reject,
+            ReviewForm.Decision.ASK: services.request_documents,
+        }[decision]
+        try:
+            service(registration, actor=request.user, note=note)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("%(serial)s: %(decision)s.") % {
+                "serial": registration.serial, "decision": ReviewForm.Decision(decision).label,
+            })
+            if following is not None:
+                return redirect(_review_url(following, q))
+            return redirect(f"{reverse('review_queue')}?{urlencode({'q': q})}" if q else reverse("review_queue"))
+    registration = selectors.for_review(pk)
+    return render(request, "documents/review.html", _context(registration, form, request), status=400)
+
+
+def _review_url(registration, q):
+    url = reverse("review_registration", args=[registration.pk])
+    return f"{url}?{urlencode({'q': q})}" if q else url

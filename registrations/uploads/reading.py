@@ -1,0 +1,225 @@
+"""Reading an uploaded sheet: the header found by its names, every row as a device or with the
+error of one cell.
+
+Files come from Excel, LibreOffice and Google Sheets, with title rows above the header,
+headers in Dutch, French or English in any order, dates as cells or as text, and serial
+numbers that Excel turned into numbers.
+"""
+
+import re
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from itertools import chain, islice
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from cashback.errors import DomainError, InvalidInput
+from cashback.spreadsheets import FileRefused, formula_cells_without_value, iter_rows
+from devices.models import ProductModel
+
+from ..core.registering import DeviceRow
+from .columns import REQUIRED, column_titles, header_key, header_names
+
+HEADER_SCAN_ROWS = 25
+
+
+@contextmanager
+def local_path(upload):
+    """The stored file as a local path: itself with local storage, a temporary copy from S3."""
+    try:
+        path = upload.file.path
+    except NotImplementedError:  # a bucket has no local paths
+        path = None
+    if path is not None:
+        yield path
+        return
+    with tempfile.NamedTemporaryFile(suffix="-" + upload.file.name.rsplit("/", 1)[-1]) as copy:
+        with upload.file.open("rb") as source:
+            for chunk in source.chunks():
+                copy.write(chunk)
+        copy.flush()
+        yield copy.name
+
+
+def read_upload(upload):
+    """Every data row of the stored file (FileRefused when the file cannot be read at all)."""
+    with local_path(upload) as path:
+        fmt = upload.file_format
+        formulas = formula_cells_without_value(path) if fmt == "xlsx" else frozenset()
+        rows = iter_rows(path, fmt, max_rows=settings.UPLOAD_MAX_ROWS + HEADER_SCAN_ROWS)
+        return parse(rows, upload.company, formulas)
+
+
+def find_header(rows):
+    """(row index, {column: cell index}) of the first row that names the required columns."""
+    names = header_names()
+    for index, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        found = {}
+        for position, cell in enumerate(row):
+            column = names.get(header_key(cell))
+            if column and column not in found:
+                found[column] = position
+        if all(column in found for column in REQUIRED):
+            return index, found
+    titles = column_titles()
+    raise FileRefused(
+        _("No header row found. The first sheet needs the columns %(columns)s; download the template to see how.")
+        % {"columns": ", ".join(f"“{titles[c]}”" for c in REQUIRED)}
+    )
+
+
+@dataclass(slots=True)
+class SheetRow:
+    number: int  # as the spreadsheet shows it (1 is the first row)
+    raw: dict | None  # column -> the cell as read, kept for rows that could not be read
+
+    device: DeviceRow | None = None
+    error: DomainError | None = None
+
+
+def parse(rows, company, formula_cells=frozenset()):
+    """The data rows below the header, each as a DeviceRow or with the error of one cell.
+
+    `rows` may be a generator; it is read once.
+    """
+    rows = iter(rows)
+    head = list(islice(rows, HEADER_SCAN_ROWS))
+    header, columns = find_header(head)
+    products = ProductModel.by_lookup_key()
+    names, positions = list(columns), list(columns.values())
+    width = max(positions) + 1
+    formula_rows = {row for row, _column in formula_cells}
+    shared = {}  # one string object per distinct product type, country, ...: 100,000 copies are memory
+    parsed = []
+    for index, cells in enumerate(chain(head, rows)):
+        if index <= header:
+            continue
+        if len(cells) < width:
+            cells = list(cells) + [None] * (width - len(cells))
+        values = [cells[position] for position in positions]
+        if all(value is None or value == "" for value in values):
+            continue
+        raw = dict(zip(names, values))
+        row = SheetRow(index + 1, raw)
+        try:
+            if index in formula_rows:
+                _refuse_formulas(index, columns, formula_cells)
+            row.device = _device(raw, company, products, shared)
+            row.raw = None  # the device holds it now; 100,000 rows of dicts are memory
+        except DomainError as error:
+            row.error = error
+        parsed.append(row)
+    if not parsed:
+        raise FileRefused(_("The file has a header but no devices below it."))
+    if len(parsed) > settings.UPLOAD_MAX_ROWS:
+        raise FileRefused(
+            _("The file has %(rows)s devices; the limit is %(limit)s per file. Split it into smaller files.")
+            % {"rows": len(parsed), "limit": settings.UPLOAD_MAX_ROWS}
+        )
+    return parsed
+
+
+def _refuse_formulas(index, columns, formula_cells):
+    for column, position in columns.items():
+        if (index, position) in formula_cells:
+            raise InvalidInput(
+                _("The cell holds a formula without a calculated value. Open the file in Excel or "
+                  "LibreOffice, save it, and upload it again."),
+                field=column,
+            )
+
+
+def _device(raw, company, products, shared):
+    product_code = shared.setdefault(cell_text(raw.get("product")), cell_text(raw.get("product")))
+    serial, from_number = _serial(raw.get("serial"))
+    if from_number:
+        # A number has no leading zeros: Excel dropped them, the family's length restores them.
+        product = products.get(ProductModel.lookup_key(product_code))
+        if product and len(serial) < product.family.serial_length:
+            serial = serial.zfill(product.family.serial_length)
+    country = cell_text(raw.get("country")) or company.country
+    postcode = cell_text(raw.get("postcode"))
+    return DeviceRow(
+        serial=serial,
+        product_code=product_code,
+        installed_on=_date(raw.get("installed_on")),
+        postcode=shared.setdefault(postcode, postcode),
+        country=shared.setdefault(country, country),
+        reference=cell_text(raw.get("reference")),
+    )
+
+
+_SCIENTIFIC = re.compile(r"^\d+(?:[.,]\d+)?[eE]\+?\d+$")
+
+
+def _serial(value):
+    """(serial text, came as a number). Numbers lose digits beyond Excel's 15: refused."""
+    if isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and not value.is_integer():
+            raise InvalidInput(_("The serial number %(value)s is not a whole number.") % {"value": value}, field="serial")
+        if abs(value) >= 1e15:
+            raise InvalidInput(
+                _("Excel stored the serial number as a number and kept only its first 15 digits (%(value)s). "
+                  "Format the column as text, type the serial number again and upload the file again.")
+                % {"value": f"{value:.0f}"},
+                field="serial",
+            )
+        return str(int(value)), True
+    text = cell_text(value)
+    if _SCIENTIFIC.match(text):
+        raise InvalidInput(
+            _("The serial number %(value)s was shortened by Excel. Format the column as text, type the serial "
+              "number again and upload the file again.") % {"value": text},
+            field="serial",
+        )
+    return text, False
+
+
+_DAY_FIRST = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}|\d{2})$")
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?$")
+_EXCEL_EPOCH = date(1899, 12, 30)
+
+
+def _date(value):
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, (int, float)) and 20000 < value < 80000:
+        # A date cell that arrived as its serial number (days since 1899-12-30).
+        return _EXCEL_EPOCH + timedelta(days=int(value))
+    text = cell_text(value)
+    match = _DAY_FIRST.match(text)
+    if match:
+        day, month, year = (int(part) for part in match.groups())
+        year = year + 2000 if year < 100 else year
+    else:
+        match = _ISO.match(text)
+        if not match:
+            raise InvalidInput(
+                _("“%(value)s” is not a date; write it as dd-mm-yyyy, for example 01-05-2026.") % {"value": text},
+                field="installed_on",
+            )
+        year, month, day = (int(part) for part in match.groups())
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise InvalidInput(_("%(value)s is not an existing date.") % {"value": text}, field="installed_on") from None
+
+
+def cell_text(value):
+    """A cell as text: whole numbers without ".0", dates as ISO."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return str(value).strip()

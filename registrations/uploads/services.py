@@ -1,0 +1,247 @@
+"""An upload's life: received → checked (the preview) → registered when the installer
+confirms (or refused, cancelled, failed), through the same register_devices() as the form.
+
+Every row gets an answer; a file that cannot be read changes nothing and says why.
+"""
+
+import hashlib
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from cashback.errors import DomainError
+from cashback.spreadsheets import FileRefused, Limits, check_size, count_rows, detect_format
+
+from ..core import registering
+from ..core.choices import RowResult, Source, SystemJob
+from ..core.errors import InvalidTransition
+from ..core.wording import describe_reason
+from .columns import column_titles
+from .models import Upload
+from .reading import SheetRow, cell_text, local_path, read_upload
+from .results import write_result_workbook
+
+log = logging.getLogger(__name__)
+
+PROBLEMS_SHOWN = 1000
+
+
+@dataclass(slots=True)
+class RowAnswer:
+    row: SheetRow
+    kind: RowResult
+    outcome: registering.RowOutcome | None = None
+    error: DomainError | None = None
+
+    @property
+    def message(self):
+        """Written when read, in the active language: a preview shows only the first problems,
+        and most of 100,000 rows never need their message until the result workbook."""
+        if self.error is not None:
+            column = column_titles().get(self.error.field) if self.kind == RowResult.INVALID else None
+            return f"{column}: {self.error.message}" if column else str(self.error.message)
+        outcome = self.outcome
+        decision, clean = outcome.decision, outcome.clean
+        return describe_reason(
+            decision.reason, decision.params, serial=clean.serial, product_code=clean.product.code,
+            campaign_name=outcome.campaign.name, amount_cents=decision.amount_cents, due_at=outcome.documents_due_at,
+        )
+
+
+def decide_rows(upload, *, dry_run, progress=None):
+    """Read the stored file and decide every row: registered in one transaction, or with
+    dry_run only decided (the preview). One RowAnswer per data row, in the file's order."""
+    sheet = read_upload(upload)
+    devices = [row for row in sheet if row.device is not None]
+    options = {
+        "company": upload.company,
+        "rows": [row.device for row in devices],
+        "source": Source.EXCEL,
+        "user": upload.uploaded_by,
+        "job": SystemJob.STAFF_IMPORT if upload.on_behalf else "",
+        "progress": progress,
+    }
+    outcomes = registering.decide_devices(**options) if dry_run else registering.register_devices(**options)
+    decided = dict(zip((row.number for row in devices), outcomes))
+    return [_answer(row, decided.get(row.number)) for row in sheet]
+
+
+def _answer(row, outcome):
+    error = row.error or (outcome.error if outcome else None)
+    return RowAnswer(row, registering.outcome_kind(outcome, error), outcome, error)
+
+
+def count_outcomes(answers):
+    return registering.count_kinds(answer.kind for answer in answers)
+
+
+def problems(answers):
+    shown = []
+    for answer in answers:
+        if answer.kind != RowResult.REGISTERED:
+            device, raw = answer.row.device, answer.row.raw
+            shown.append({
+                "row": answer.row.number,
+                "serial": device.serial if device else cell_text(raw.get("serial")),
+                "product": device.product_code if device else cell_text(raw.get("product")),
+                "kind": answer.kind.value,
+                "message": answer.message,
+            })
+            if len(shown) == PROBLEMS_SHOWN:
+                break
+    return shown
+
+
+# The upload's life: received -> checked -> registered (or refused, cancelled, failed) -----
+
+
+def receive(*, company, uploaded_file, user=None, on_behalf=False, language=None):
+    """Store the file (it is evidence) and check what it is before anything reads it."""
+    digest = hashlib.sha256()
+    for chunk in uploaded_file.chunks():
+        digest.update(chunk)
+    uploaded_file.seek(0)
+    upload = Upload(
+        company=company,
+        uploaded_by=user if user is not None and user.is_authenticated else None,
+        on_behalf=on_behalf,
+        original_name=(uploaded_file.name or "upload")[-255:],
+        size=uploaded_file.size,
+        sha256=digest.hexdigest(),
+        language=language or translation.get_language() or settings.LANGUAGE_CODE,
+    )
+    upload.file.save(uploaded_file.name or "upload", uploaded_file, save=False)
+    try:
+        with local_path(upload) as path:
+            upload.file_format = detect_format(path)
+            check_size(path, upload.size, upload.file_format, _limits())
+    except FileRefused as refusal:
+        upload.state, upload.error = Upload.State.REFUSED, str(refusal.message)
+    upload.save()
+    return upload
+
+
+def earlier_upload_of_same_file(upload):
+    return (
+        Upload.objects.filter(company=upload.company, sha256=upload.sha256, state=Upload.State.IMPORTED)
+        .exclude(pk=upload.pk)
+        .first()
+    )
+
+
+def needs_worker(upload):
+    """More rows than the web request should check or register: the worker does it."""
+    with local_path(upload) as path:
+        limit = settings.UPLOAD_SYNC_MAX_ROWS
+        return count_rows(path, upload.file_format, stop_after=limit) > limit
+
+
+def preview_upload(upload):
+    """The preview: decide every row without writing; the upload becomes CHECKED or REFUSED."""
+    _require_state(upload, Upload.State.CHECKING)
+    with translation.override(upload.language):
+        try:
+            answers = decide_rows(upload, dry_run=True, progress=_progress(upload, "checking"))
+        except FileRefused as refusal:
+            return _finish(upload, Upload.State.REFUSED, error=str(refusal.message))
+        except Exception:
+            log.exception("Checking upload %s failed", upload.pk)
+            return _finish(upload, Upload.State.FAILED, error=_("Something went wrong while checking the file."))
+        return _finish(
+            upload, Upload.State.CHECKED, rows=len(answers), check_counts=count_outcomes(answers), problems=problems(answers),
+            checked_at=timezone.now(),
+        )
+
+
+def start_import(upload, *, user):
+    """The installer confirms the preview; registering starts (here or in the worker)."""
+    with transaction.atomic():
+        current = Upload.objects.select_for_update().get(pk=upload.pk)
+        if current.state != Upload.State.CHECKED:
+            raise InvalidTransition(_("This upload was already registered or cancelled."))
+        current.state = Upload.State.IMPORTING
+        current.save(update_fields=["state"])
+    upload.state = Upload.State.IMPORTING
+    return upload
+
+
+def register_upload(upload):
+    """Register every row in one transaction, then write the result workbook.
+
+    A crash half-way leaves no registration behind: the transaction is rolled back and the
+    upload is marked failed (the installer can upload the file again).
+    """
+    _require_state(upload, Upload.State.IMPORTING)
+    with translation.override(upload.language):
+        try:
+            with transaction.atomic():
+                answers = decide_rows(upload, dry_run=False, progress=_progress(upload, "importing"))
+                _finish(upload, Upload.State.IMPORTED, result_counts=count_outcomes(answers), imported_at=timezone.now(),
+                        rows=len(answers))
+        except FileRefused as refusal:
+            return _finish(upload, Upload.State.REFUSED, error=str(refusal.message))
+        except Exception:
+            log.exception("Registering upload %s failed", upload.pk)
+            return _finish(
+                upload, Upload.State.FAILED,
+                error=_("Something went wrong while registering; nothing was registered. Upload the file again."),
+            )
+        write_result_workbook(upload, answers)
+    return upload
+
+
+def cancel_upload(upload):
+    with transaction.atomic():
+        current = Upload.objects.select_for_update().get(pk=upload.pk)
+        if current.state != Upload.State.CHECKED:
+            raise InvalidTransition(_("This upload was already registered or cancelled."))
+        current.state = Upload.State.CANCELLED
+        current.save(update_fields=["state"])
+    return current
+
+
+def progress_of(upload):
+    """{"phase", "done", "total"} while the worker is busy with the upload."""
+    return cache.get(_progress_key(upload.pk)) or {"phase": upload.state, "done": 0, "total": upload.rows}
+
+
+def _progress(upload, phase):
+    key = _progress_key(upload.pk)
+    cache.set(key, {"phase": phase, "done": 0, "total": upload.rows}, 3600)
+
+    def report(done, total):
+        # The cache, not the database: the registering transaction is still open.
+        cache.set(key, {"phase": phase, "done": done, "total": total}, 3600)
+
+    return report
+
+
+def _progress_key(pk):
+    return f"upload-progress:{pk}"
+
+
+def _finish(upload, state, **fields):
+    upload.state = state
+    for name, value in fields.items():
+        setattr(upload, name, value)
+    upload.save(update_fields=["state", *fields])
+    cache.delete(_progress_key(upload.pk))
+    return upload
+
+
+def _require_state(upload, state):
+    if upload.state != state:
+        raise InvalidTransition(f"upload {upload.pk} is {upload.state}, expected {state}")
+
+
+def _limits():
+    return Limits(
+        max_bytes=settings.UPLOAD_MAX_BYTES,
+        max_uncompressed_bytes=settings.UPLOAD_MAX_UNCOMPRESSED_BYTES,
+        max_compression_ratio=settings.UPLOAD_MAX_COMPRESSION_RATIO,
+    )
