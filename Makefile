@@ -27,8 +27,10 @@ demo: migrate
 run: demo
 	$(BIN)/honcho -f Procfile.dev start
 
-# The whole suite. DATABASE_URL / REDIS_URL select PostgreSQL and Redis instead of the defaults.
+# The whole suite, after the import rules of pyproject.toml (which package may use which).
+# DATABASE_URL / REDIS_URL select PostgreSQL and Redis instead of the defaults.
 test: install
+	$(BIN)/lint-imports --no-logo --no-cache
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Refresh the translation catalogues after changing user-facing text, then translate the new

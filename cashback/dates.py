@@ -16,6 +16,12 @@ def start_of_day(day):
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
+def midday(day):
+    """Noon of `day`, local time: a moment for something known only by its day (a bank's
+    execution date), that stays on that day in any time zone of Europe."""
+    return timezone.make_aware(datetime.combine(day, time(12)))
+
+
 def end_of_day(day):
     """The first moment after `day` (a deadline "by the end of that day" is this moment)."""
     return start_of_day(day + timedelta(days=1))

@@ -65,6 +65,7 @@ SERIAL_MAX = 32
 
 def _serial(raw):
     """The serial as the registration path will see it (FeedError when it cannot be one)."""
+    # Imported here, not above: the stand-in portal server imports this module and runs without Django.
     from devices.serials import InvalidSerial, normalize_serial
 
     try:

@@ -1,4 +1,6 @@
 from django.db import models
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from cashback.scoping import CompanyScopedQuerySet
@@ -84,8 +86,6 @@ class PortalDevice(models.Model):
     @property
     def message(self):
         """Why, in plain words, for the installer."""
-        from django.utils.formats import date_format
-        from django.utils.timezone import localtime
 
         def when(moment):
             return date_format(localtime(moment), "DATETIME_FORMAT")

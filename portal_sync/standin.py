@@ -10,6 +10,7 @@ from collections import deque
 import json
 import random
 import secrets
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -246,8 +247,6 @@ class StandinServer(ThreadingHTTPServer):
         self.verbose = verbose
 
     def handle_error(self, request, client_address):
-        import sys
-
         if isinstance(sys.exc_info()[1], ConnectionError):
             return  # a client that gave up waiting (timeouts are one of the faults)
         super().handle_error(request, client_address)

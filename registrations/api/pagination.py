@@ -2,6 +2,7 @@ from django.core.paginator import Page
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.utils.urls import replace_query_param
 
 
 class Pages(PageNumberPagination):
@@ -25,8 +26,6 @@ class Pages(PageNumberPagination):
     def get_previous_link(self):
         last = self.page.paginator.num_pages
         if self.page.number > last:  # past the end: "previous" is the last page
-            from rest_framework.utils.urls import replace_query_param
-
             return replace_query_param(self.request.build_absolute_uri(), self.page_query_param, last)
         return super().get_previous_link()
 

@@ -1,6 +1,10 @@
-"""Reads about a company's place in the campaigns: which are open, which it is enrolled in."""
+"""Reads about a company: its place in the campaigns (which are open, which it is enrolled in)
+and its people."""
 
 from devices.models import Campaign
+
+from .choices import Role
+from .models import Membership
 
 
 def open_campaigns():
@@ -17,3 +21,12 @@ def current_campaign(company):
 def campaign_to_enrol(company):
     """An open campaign the company has not enrolled in yet, or None."""
     return open_campaigns().exclude(enrolments__company=company).first()
+
+
+def admin_emails(company):
+    """The addresses of the company's active admins."""
+    return list(
+        Membership.objects.filter(company=company, role=Role.ADMIN, user__is_active=True).values_list(
+            "user__email", flat=True
+        )
+    )

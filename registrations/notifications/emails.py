@@ -10,10 +10,10 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy
 
-from ..companies.choices import Role
+from ..companies.selectors import admin_emails
 from ..core.choices import ACCEPTED_STATUSES
 from ..documents.inspection import accepted_text
-from ..payouts.models import PayoutItem, PayoutPayment
+from ..payouts import selectors as payout_selectors
 
 
 def send(*, to, subject_template, body_template, context, language, html=True):
@@ -118,13 +118,7 @@ def send_decision(change):
 
 def company_contacts(company):
     """Money matters go to the company's contact address and to its admins."""
-    return list(dict.fromkeys([company.contact_email, *company_admins(company)]))[:20]
-
-
-def company_admins(company):
-    return [
-        m.user.email for m in company.memberships.select_related("user").filter(role=Role.ADMIN, user__is_active=True)
-    ]
+    return list(dict.fromkeys([company.contact_email, *admin_emails(company)]))[:20]
 
 
 def send_bank_details_changed(change):
@@ -147,10 +141,7 @@ def _who(user):
 
 
 def send_payout(batch, company):
-    items = list(
-        PayoutItem.objects.filter(batch=batch, company=company).select_related("registration__product")
-        .order_by("serial")
-    )
+    items = list(payout_selectors.items_paid_to(company, batch))
     if not items:
         return
     send(
@@ -159,6 +150,6 @@ def send_payout(batch, company):
         body_template="notifications/payout",
         context={"company": company, "batch": batch, "items": items[:LISTED], "more": max(0, len(items) - LISTED),
                  "count": len(items), "total_cents": sum(i.amount_cents for i in items),
-                 "account": PayoutPayment.objects.filter(batch=batch, company=company).first()},
+                 "account": payout_selectors.payment_to(company, batch)},
         language=company.language,
     )

@@ -9,7 +9,6 @@ COPY on PostgreSQL, registrations moved to "paid" in one statement).
 
 import uuid
 from collections import defaultdict
-from datetime import datetime, time
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -20,6 +19,7 @@ from django.utils.translation import gettext as _
 from sepaxml.validation import ValidationError as SepaInvalid
 
 from cashback.bulk import Same, insert_rows
+from cashback.dates import midday
 from cashback.errors import DomainError
 
 from ..core.choices import Reason, Status
@@ -211,7 +211,7 @@ def mark_paid(batch, *, actor, executed_on):
         paid = move_all(
             Registration.objects.filter(Exists(PayoutItem.objects.filter(batch=current, registration=OuterRef("pk")))),
             Transition.PAY, from_status=Status.ACCEPTED, reason=Reason.PAID, actor=actor, note=current.reference,
-            paid_at=timezone.make_aware(datetime.combine(executed_on, time(12))),
+            paid_at=midday(executed_on),
         )
         if len(paid) != current.item_count:
             raise PayoutError(_("Some registrations of this batch are no longer accepted; nothing was marked paid."))

@@ -55,7 +55,7 @@ def test_a_company_admin_creates_a_token_sees_it_once_and_revokes_it(installer_c
     page = response.content.decode()
     assert "no-cache" in response["Cache-Control"]
     token = ApiToken.objects.get()
-    key = page.split('user-select:all">')[1].split("<")[0]
+    key = page.split('class="mono secret">')[1].split("<")[0]
     assert key.startswith("cbk_") and token.digest not in page and key not in token.digest
     assert api(key).get("/api/v1/products/").status_code == 200
     assert key not in installer_client.get("/company/api-tokens/").content.decode()  # shown once

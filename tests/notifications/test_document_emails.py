@@ -189,8 +189,8 @@ def test_a_failed_send_is_retried_and_the_status_change_stays(register, document
 
 
 def test_email_tasks_retry_on_smtp_errors():
-    for task in (email_tasks.notify_documents_needed, email_tasks.notify_reminder, email_tasks.notify_expired, email_tasks.notify_decision,
-                 email_tasks.send_invitation_email, email_tasks.send_password_reset_email):
+    for task in (email_tasks.notify_documents_needed, email_tasks.notify_reminder, email_tasks.notify_expired,
+                 email_tasks.notify_decision, email_tasks.send_invitation_email, email_tasks.send_password_reset_email):
         assert SMTPException in task.autoretry_for
         assert task.max_retries >= 5
 
