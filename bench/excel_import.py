@@ -12,7 +12,7 @@ in the same run on PostgreSQL:
    committed; with its SQL query count and peak memory (RSS of a fresh process);
 4. building the result workbook for that upload, on its own line.
 
-    .venv/bin/python bench/excel_import.py [--sizes 10000,100000] [--runs 3]
+    .venv/bin/python bench/upload_services.py [--sizes 10000,100000] [--runs 3]
 
 Each measurement of (3) and (4) runs in a fresh process, so peak memory is that of the
 upload alone; medians over --runs.
@@ -97,7 +97,8 @@ def reset(companies, rows):
 
     from registrations.core.choices import Source
     from registrations.core.models import Registration, StatusChange
-    from registrations.core.registering import DeviceRow, register_devices
+    from registrations.core.registering import register_devices
+    from registrations.core.rows import DeviceRow
     from registrations.uploads.models import Upload
 
     ids = [c.pk for c in companies.values()]
@@ -118,7 +119,7 @@ def measure_check(path):
     from django.db import connection
 
     from registrations.companies.models import Company
-    from registrations.uploads import services as excel_import
+    from registrations.uploads import services as upload_services
 
     company = Company.objects.get(customer_number=CUSTOMER)
     user = company.memberships.first().user
@@ -126,8 +127,8 @@ def measure_check(path):
     started = time.perf_counter()
     with connection.execute_wrapper(counter):
         with open(path, "rb") as handle:
-            upload = excel_import.receive(company=company, uploaded_file=File(handle, name=Path(path).name), user=user)
-        excel_import.preview_upload(upload)
+            upload = upload_services.receive(company=company, uploaded_file=File(handle, name=Path(path).name), user=user)
+        upload_services.preview_upload(upload)
     print(json.dumps({"upload": upload.pk, "seconds": time.perf_counter() - started, "queries": counter.count,
                       "rss_mb": peak_rss_mb()}))
 
@@ -137,7 +138,7 @@ def measure_register(upload_id):
     workbook. In this fresh process, as the worker runs it; one JSON line."""
     from django.db import connection
 
-    from registrations.uploads import services as excel_import
+    from registrations.uploads import services as upload_services
     from registrations.uploads.models import Upload
     from registrations.uploads.results import build_workbook
 
@@ -145,7 +146,7 @@ def measure_register(upload_id):
     counter = QueryCounter()
     started = time.perf_counter()
     with connection.execute_wrapper(counter):
-        excel_import.start_import(upload, user=upload.uploaded_by)
+        upload_services.start_import(upload, user=upload.uploaded_by)
         answers = excel_import_register(upload)
     seconds = time.perf_counter() - started
     rss = peak_rss_mb()
@@ -164,12 +165,12 @@ def excel_import_register(upload):
     from django.db import transaction
     from django.utils import timezone
 
-    from registrations.uploads import services as excel_import
+    from registrations.uploads import services as upload_services
     from registrations.uploads.models import Upload
 
     with transaction.atomic():
-        answers = excel_import.decide_rows(upload, dry_run=False)
-        excel_import._finish(upload, Upload.State.IMPORTED, result_counts=excel_import.count_outcomes(answers),
+        answers = upload_services.register_rows(upload)
+        upload_services._finish(upload, Upload.State.IMPORTED, result_counts=upload_services.count_outcomes(answers),
                               imported_at=timezone.now(), rows=len(answers))
     return answers
 

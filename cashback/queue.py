@@ -1,24 +1,30 @@
-"""The one way work is handed to the Celery worker from a change: queued with the change.
+"""The one way a change hands work to the Celery worker (an email, the check of an upload).
 
-A job (an email, a check of an upload) belongs to the change that causes it: it is queued
-only once that change is committed, so nothing is sent for a change that rolled back, and a
-job is never started before the data it reads is visible to the worker.
+A job belongs to the change that causes it. By default it is queued once that change is
+committed: nothing is sent for a change that rolled back, and the worker never starts before
+it can see the data it reads. What happens when the broker cannot be reached is each caller's
+choice, named at the call (IfUnreachable).
 """
+
+from enum import Enum
 
 from django.db import transaction
 
 
-def enqueue(task, *args, roll_back_if_unreachable=False):
-    """Queue `task` with `args` (ids) for the worker.
+class IfUnreachable(Enum):
+    # After the commit; the failure is logged and the saved change stands (the email is lost).
+    LOG = "log"
+    # After the commit; the failure reaches the caller (a page answers with an error).
+    RAISE = "raise"
+    # Now, inside the change's transaction, so that the change rolls back and the job that made
+    # it (the nightly deadline job) does it again on its next run: never an unannounced change.
+    ROLL_BACK = "roll_back"
 
-    By default after the current transaction commits (at once outside one); a broker that
-    cannot be reached then is logged, and never turns a change that was saved into an error
-    page. With `roll_back_if_unreachable` the task is queued now, inside the transaction, so
-    a broker failure rolls the change back: for jobs that run again until they succeed (the
-    nightly deadline job), where an unannounced change is worse than a change made tomorrow.
-    """
-    if roll_back_if_unreachable:
+
+def enqueue(task, *args, if_unreachable=IfUnreachable.LOG):
+    """Queue `task` with `args` (ids) for the worker."""
+    if if_unreachable is IfUnreachable.ROLL_BACK:
         task.delay(*args)
         return
     # A lambda, not functools.partial: Django names the callback (__qualname__) when it fails.
-    transaction.on_commit(lambda: task.delay(*args), robust=True)
+    transaction.on_commit(lambda: task.delay(*args), robust=if_unreachable is IfUnreachable.LOG)

@@ -8,6 +8,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cashback.formatting import format_money
+
 _WHITESPACE = re.compile(r"\s+")
 
 
@@ -161,7 +163,7 @@ class Campaign(models.Model):
                 )
 
     # The eligibility rules about the campaign itself; the status decision that combines
-    # them with the serial list and other claims is registrations.rules.decide().
+    # them with the serial list and other claims is registrations.core.rules.decide().
 
     def installed_in_period(self, installed_on):
         return self.installation_starts_on <= installed_on <= self.installation_ends_on
@@ -215,4 +217,4 @@ class CampaignProduct(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.product} – {self.amount_cents / 100:.2f} EUR"
+        return f"{self.product} – {format_money(self.amount_cents)}"

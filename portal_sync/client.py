@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 import requests
-from authlib.integrations.requests_client import OAuth2Session
 from authlib.integrations.base_client import OAuthError
+from authlib.integrations.requests_client import OAuth2Session
 from django.conf import settings
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry

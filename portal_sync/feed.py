@@ -1,7 +1,8 @@
 """The customer-number feed (FEED.md) as Python values: parsing and the per-serial merge."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone as dt_timezone
+from datetime import date, datetime
+from datetime import timezone as dt_timezone
 from zoneinfo import ZoneInfo
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")

@@ -27,7 +27,8 @@ from devices.models import ProductModel
 from registrations.companies.models import Company
 from registrations.core.choices import Source, Status, SystemJob
 from registrations.core.errors import DuplicateRegistration
-from registrations.core.registering import DeviceRow, register_eligible_devices
+from registrations.core.registering import register_eligible_devices
+from registrations.core.rows import DeviceRow
 
 from .client import PortalClient, PortalError, PortalUnavailable, configured_portals
 from .feed import merge, normalize_customer_number

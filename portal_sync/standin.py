@@ -6,13 +6,13 @@ faults (500s, 429s, slow answers, tokens that stop working early, a portal that 
 """
 
 import base64
-from collections import deque
 import json
 import random
 import secrets
 import sys
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer

@@ -8,7 +8,7 @@ from .models import SyncRun
 log = logging.getLogger(__name__)
 
 
-@shared_task
+@shared_task(name="portal_sync.tasks.sync_portals")
 def sync_portals(customer_number=None):
     """Nightly (Celery beat): the monitoring-portal sync for every enrolled company."""
     try:

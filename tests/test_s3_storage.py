@@ -15,7 +15,6 @@ from registrations.core.choices import Status
 from registrations.documents.models import Document
 from registrations.uploads.models import Upload
 from tests.files import image_bytes, pdf_bytes
-
 from tests.uploads.test_excel_upload import GOOD, upload, workbook_bytes
 
 BUCKET = "cashback-test"

@@ -23,6 +23,7 @@ from ..core import registering
 from ..core.choices import Reason, Source, Status
 from ..core.errors import DuplicateRegistration
 from ..core.models import Registration, StatusChange
+from ..core.rows import DeviceRow, count_kinds, outcome_kind
 from ..documents.services import add_documents
 from ..payouts import selectors as payout_selectors
 from . import serializers as s
@@ -71,7 +72,7 @@ class Products(ApiView):
 
 
 def _row(device):
-    return registering.DeviceRow(device["serial"], device["product"], device["installed_on"], device["postcode"],
+    return DeviceRow(device["serial"], device["product"], device["installed_on"], device["postcode"],
                               device["country"], device.get("reference", ""))
 
 
@@ -196,7 +197,7 @@ class RegistrationBulk(ApiView):
                                              source=Source.API, user=request.user)
         ids = [o.registration_id for o in outcomes if o.error is None and o.registration_id]
         registrations = {r.pk: r for r in _registrations(request).filter(pk__in=ids)}
-        kinds = [registering.outcome_kind(outcome) for outcome in outcomes]
+        kinds = [outcome_kind(outcome) for outcome in outcomes]
         rows = []
         for index, (device, outcome, kind) in enumerate(zip(devices, outcomes, kinds)):
             error = outcome.error
@@ -211,7 +212,7 @@ class RegistrationBulk(ApiView):
                     "registration_id": getattr(error, "registration_id", None),
                 },
             })
-        return Response({"counts": registering.count_kinds(kinds), "rows": rows})
+        return Response({"counts": count_kinds(kinds), "rows": rows})
 
 
 class RegistrationDetail(ApiView):

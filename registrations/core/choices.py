@@ -4,7 +4,8 @@ Kept free of models so that the rules engine can be imported and tested without 
 """
 
 from django.db import models
-from django.utils.translation import gettext_lazy as _, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Status(models.TextChoices):

@@ -57,7 +57,7 @@ class Registration(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices)
     reason = models.CharField(_("reason"), max_length=32, choices=Reason.choices)
     # Facts behind the reason (known model, period, ...), rendered into a message in the
-    # reader's language by registrations.wording.
+    # reader's language by registrations.core.wording.
     reason_params = models.JSONField(_("reason details"), default=dict, blank=True)
     note = models.TextField(_("note from campaign staff"), blank=True)
     # Fixed when the rules find the product eligible; a later change of the campaign's

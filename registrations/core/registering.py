@@ -24,23 +24,12 @@ from devices.serials import check_serial_length, normalize_serial
 from ..companies import addresses
 from ..companies.models import Company
 from . import signals, transitions, validation
-from .choices import CLAIM_STATUSES, CORRECTABLE_REASONS, Reason, RowResult, Status
+from .choices import CLAIM_STATUSES, CORRECTABLE_REASONS, Reason, Status
 from .errors import DuplicateRegistration, NotEnrolled, UnknownProduct
 from .models import Registration
+from .moves import NEW, Transition
+from .rows import DeviceRow
 from .rules import Decision, Facts, decide
-from .transitions import Transition
-
-
-@dataclass(slots=True)
-class DeviceRow:
-    """One device as an installer submits it, before cleaning."""
-
-    serial: str
-    product_code: str
-    installed_on: date | None
-    postcode: str
-    country: str
-    reference: str = ""
 
 
 @dataclass(slots=True)
@@ -159,34 +148,6 @@ def _register(company, rows, progress, **options):
         except IntegrityError:
             if attempt == 2:
                 raise
-
-
-_KINDS = {
-    Status.ACCEPTED: RowResult.REGISTERED,
-    Status.MORE_INFO: RowResult.MORE_INFO,
-    Status.NOT_REGISTRABLE: RowResult.NOT_REGISTRABLE,
-}
-
-
-def outcome_kind(outcome, error=None):
-    """What became of a row (RowResult), the same for an upload, the API's bulk call and the
-    portal sync. `error` is a problem found before registering (a cell that cannot be read)."""
-    error = error or (outcome.error if outcome else None)
-    if error is None:
-        return _KINDS[outcome.decision.status]
-    if error.code == "duplicate_in_batch":
-        return RowResult.DUPLICATE_IN_FILE
-    if error.code == "duplicate":
-        return RowResult.ALREADY_REGISTERED
-    return RowResult.INVALID
-
-
-def count_kinds(kinds):
-    """{every RowResult value: how many of `kinds` are that}."""
-    counts = {kind.value: 0 for kind in RowResult}
-    for kind in kinds:
-        counts[kind] += 1
-    return counts
 
 
 # What the facts queries load of an existing registration of the same serial.
@@ -332,7 +293,7 @@ class _Registrar:
             outcome.registration_id = pk
         history = {"actor_id": self.user_id, "job": self.job, "now": self.now}
         transitions.record_history(
-            Transition.DECIDE, ids, from_status=transitions.NEW, to_status=[o.decision.status for o in new],
+            Transition.DECIDE, ids, from_status=NEW, to_status=[o.decision.status for o in new],
             reason=[o.decision.reason for o in new], **history,
         )
         if resubmitted:

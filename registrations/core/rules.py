@@ -1,7 +1,7 @@
 """The rules engine: from the facts about one registration to a status, a reason and an amount.
 
-A pure function. Everything it needs is gathered by the caller (registrations.services, in a
-constant number of queries for any number of rows), so every rule can be tested case by case
+A pure function. Everything it needs is gathered by the caller (registrations.core.registering,
+in a constant number of queries for any number of rows), so every rule can be tested case by case
 without a database, and the web form, the Excel import, the portal sync and the API all get
 the same answer for the same facts.
 """

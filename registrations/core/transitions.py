@@ -1,11 +1,11 @@
-"""The one table of allowed status moves, and the one way a registration's status changes.
+"""The one way a registration's status changes: checked against the table of moves
+(registrations.core.moves), with its history row (StatusChange).
 
-Every write of a status goes through here with its history row (StatusChange): a single move
-(a reviewer's decision, documents arriving, the deadline job), many registrations at once (a
-payout batch marked paid), and the decisions of registering, written in bulk.
+A single move (a reviewer's decision, documents arriving, the deadline job), many
+registrations at once (a payout batch marked paid), and the decisions of registering, written
+in bulk. Only the services import this module (an import-linter contract holds it).
 """
 
-from enum import StrEnum
 from itertools import repeat
 
 from django.db import IntegrityError, transaction
@@ -14,52 +14,10 @@ from django.utils.translation import gettext as _
 
 from cashback.bulk import Same, insert_rows
 
-from .choices import ACCEPTED_STATUSES, Status
-from .errors import InvalidTransition, SerialAlreadyAccepted
+from .choices import ACCEPTED_STATUSES
+from .errors import SerialAlreadyAccepted
 from .models import Registration, StatusChange
-
-
-class Transition(StrEnum):
-    DECIDE = "decide"  # the rules decide a new registration
-    DECIDE_AGAIN = "decide_again"  # a refused serial registered again with corrected data
-    ASK_FOR_DOCUMENTS = "ask_for_documents"  # campaign staff: an audit, or asking again after review
-    RECEIVE_DOCUMENTS = "receive_documents"  # the installer uploaded what was asked
-    APPROVE = "approve"
-    REJECT = "reject"
-    EXPIRE = "expire"  # the nightly job: no documents by the deadline
-    PAY = "pay"  # a payout batch was paid
-
-
-NEW = ""  # the "from" of a registration that did not exist yet
-DECIDED = frozenset({Status.ACCEPTED, Status.MORE_INFO, Status.NOT_REGISTRABLE})  # what the rules can decide
-
-# transition -> {status it may start from: statuses it may lead to}
-MOVES = {
-    Transition.DECIDE: {NEW: DECIDED},
-    Transition.DECIDE_AGAIN: {Status.NOT_REGISTRABLE: DECIDED},
-    Transition.ASK_FOR_DOCUMENTS: {Status.ACCEPTED: {Status.MORE_INFO}, Status.IN_REVIEW: {Status.MORE_INFO}},
-    Transition.RECEIVE_DOCUMENTS: {Status.MORE_INFO: {Status.IN_REVIEW}},
-    Transition.APPROVE: {Status.MORE_INFO: {Status.ACCEPTED}, Status.IN_REVIEW: {Status.ACCEPTED}},
-    Transition.REJECT: {Status.MORE_INFO: {Status.NOT_REGISTRABLE}, Status.IN_REVIEW: {Status.NOT_REGISTRABLE}},
-    Transition.EXPIRE: {Status.MORE_INFO: {Status.NOT_REGISTRABLE}},
-    Transition.PAY: {Status.ACCEPTED: {Status.PAID}},
-}
-
-
-def starts_from(transition):
-    """The statuses a transition may start from (e.g. what the review queue may decide)."""
-    return tuple(MOVES[transition])
-
-
-def check(transition, from_status, to_status=None):
-    """InvalidTransition unless the table allows `transition` from `from_status` (to `to_status`)."""
-    targets = MOVES[transition].get(from_status)
-    if targets is None or (to_status is not None and to_status not in targets):
-        label = Status(from_status).label if from_status else _("not registered")
-        raise InvalidTransition(
-            _("This registration is “%(status)s” and cannot be changed this way.") % {"status": label}
-        )
-    return targets
+from .moves import check
 
 
 def move(registration, transition, *, reason, to=None, actor=None, job="", note="", now=None, guard=None,

@@ -6,7 +6,8 @@ in Dutch, French or English depending on who looks (or on the company's language
 
 from functools import lru_cache
 
-from django.utils.translation import get_language, gettext as _
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from cashback.dates import last_day_before
 from cashback.formatting import format_day, format_money

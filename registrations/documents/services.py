@@ -15,8 +15,9 @@ from ..core import signals as core_signals
 from ..core.choices import Reason, Status, SystemJob
 from ..core.errors import InvalidTransition
 from ..core.models import Registration
+from ..core.moves import Transition, starts_from
 from ..core.registering import documents_deadline
-from ..core.transitions import Transition, move, starts_from
+from ..core.transitions import move
 from ..core.wording import documents_due_day
 from ..payouts.selectors import in_live_batch
 from . import signals

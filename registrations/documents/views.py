@@ -17,11 +17,18 @@ from cashback.errors import DomainError
 from ..companies.access import company_required
 from ..core.choices import Status
 from ..core.models import Registration
+from ..core.moves import Transition, allows
 from . import selectors, services
 from .access import is_reviewer, reviewer_required
 from .forms import DocumentUploadForm, ReviewForm
 from .inspection import accepted_text
 from .models import Document
+
+DECISIONS = {
+    ReviewForm.Decision.APPROVE: Transition.APPROVE,
+    ReviewForm.Decision.ASK: Transition.ASK_FOR_DOCUMENTS,
+    ReviewForm.Decision.REJECT: Transition.REJECT,
+}
 
 
 @company_required
@@ -68,7 +75,7 @@ def document_file(request, pk):
         filename=document.download_name,
         content_type=document.content_type,
     )
-    # Served as the type its content proved to be (documents.inspect), never sniffed.
+    # Served as the type its content proved to be (inspection.inspect), never sniffed.
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -106,6 +113,8 @@ def _context(registration, form, request):
         "left": queue.exclude(pk=registration.pk).count(),
         "q": q,
         "Status": Status,
+        # The decisions the table of moves allows from here, as the buttons of the form.
+        "decisions": {name: allows(transition, registration.status) for name, transition in DECISIONS.items()},
     }
 
 

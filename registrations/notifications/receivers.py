@@ -1,17 +1,18 @@
 """Which email follows which change: the packages announce their changes (their `signals`
 modules), and this queues the email for the worker (registrations.notifications.tasks).
 
-Connected once, by the app's ready(). Every email is queued through cashback.queue.enqueue:
-after the change commits, so nothing is sent for a change that rolled back. The deadline job's
-emails are queued inside its transaction instead, so that a broker failure rolls the expiry
-or reminder back and the next run does it again.
+Connected once, by the app's ready(). Every email is queued through cashback.queue.enqueue,
+after the change commits, so nothing is sent for a change that rolled back. When the broker
+cannot be reached: an email the person is waiting for (an invitation, a password reset) fails
+their page; the deadline job's emails roll the expiry or reminder back, so that the next run
+does it again; the others are logged (the change stands).
 """
 
 from collections import defaultdict
 
 from django.dispatch import receiver
 
-from cashback.queue import enqueue
+from cashback.queue import IfUnreachable, enqueue
 
 from ..companies import signals as companies
 from ..core import signals as core
@@ -22,12 +23,12 @@ from . import tasks
 
 @receiver(companies.colleague_invited)
 def invitation(sender, invitation, **kwargs):
-    enqueue(tasks.send_invitation_email, invitation.pk)
+    enqueue(tasks.send_invitation_email, invitation.pk, if_unreachable=IfUnreachable.RAISE)
 
 
 @receiver(companies.password_reset_requested)
 def password_reset(sender, user, **kwargs):
-    enqueue(tasks.send_password_reset_email, user.pk)
+    enqueue(tasks.send_password_reset_email, user.pk, if_unreachable=IfUnreachable.RAISE)
 
 
 @receiver(core.documents_needed)
@@ -49,12 +50,12 @@ def decided(sender, change, **kwargs):
 
 @receiver(documents.deadline_expired)
 def deadline_expired(sender, company_id, registration_ids, **kwargs):
-    enqueue(tasks.notify_expired, company_id, registration_ids, roll_back_if_unreachable=True)
+    enqueue(tasks.notify_expired, company_id, registration_ids, if_unreachable=IfUnreachable.ROLL_BACK)
 
 
 @receiver(documents.reminders_due)
 def reminders_due(sender, company_id, registration_ids, days_left, **kwargs):
-    enqueue(tasks.notify_reminder, company_id, registration_ids, days_left, roll_back_if_unreachable=True)
+    enqueue(tasks.notify_reminder, company_id, registration_ids, days_left, if_unreachable=IfUnreachable.ROLL_BACK)
 
 
 @receiver(payouts.bank_details_changed)

@@ -24,7 +24,8 @@ from cashback.errors import DomainError
 
 from ..core.choices import Reason, Status
 from ..core.models import Registration
-from ..core.transitions import Transition, move_all
+from ..core.moves import Transition
+from ..core.transitions import move_all
 from . import signals
 from .files import sepa_xml, summary_workbook
 from .models import BankAccount, PayoutBatch, PayoutBatchChange, PayoutItem, PayoutPayment

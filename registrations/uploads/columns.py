@@ -8,7 +8,6 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-
 COLUMNS = ("serial", "product", "installed_on", "postcode", "country", "reference")
 REQUIRED = ("serial", "product", "installed_on", "postcode")
 

@@ -20,7 +20,7 @@ from cashback.errors import DomainError, InvalidInput
 from cashback.spreadsheets import FileRefused, formula_cells_without_value, iter_rows
 from devices.models import ProductModel
 
-from ..core.registering import DeviceRow
+from ..core.rows import DeviceRow
 from .columns import REQUIRED, column_titles, header_key, header_names
 
 HEADER_SCAN_ROWS = 25

@@ -9,7 +9,8 @@ write-only mode into a temporary file, so 100,000 rows take little memory.
 import tempfile
 
 from django.core.files import File
-from django.utils.translation import gettext as _, override
+from django.utils.translation import gettext as _
+from django.utils.translation import override
 from openpyxl import Workbook
 from openpyxl.styles import Font
 

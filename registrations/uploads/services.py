@@ -15,16 +15,18 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cashback.errors import DomainError
-from cashback.spreadsheets import FileRefused, Limits, check_size, count_rows, detect_format
+from cashback.spreadsheets import FileRefused, Limits, check_size, detect_format
 
 from ..core import registering
 from ..core.choices import RowResult, Source, SystemJob
 from ..core.errors import InvalidTransition
+from ..core.rows import count_kinds, outcome_kind
 from ..core.wording import describe_reason
 from .columns import column_titles
 from .models import Upload
 from .reading import SheetRow, cell_text, local_path, read_upload
 from .results import write_result_workbook
+from .selectors import progress_key
 
 log = logging.getLogger(__name__)
 
@@ -53,31 +55,35 @@ class RowAnswer:
         )
 
 
-def decide_rows(upload, *, dry_run, progress=None):
-    """Read the stored file and decide every row: registered in one transaction, or with
-    dry_run only decided (the preview). One RowAnswer per data row, in the file's order."""
+def decide_rows(upload, progress=None):
+    """What every row of the stored file would become, writing nothing (the preview). One
+    RowAnswer per data row, in the file's order."""
+    return _answers(upload, registering.decide_devices, progress)
+
+
+def register_rows(upload, progress=None):
+    """Register every row of the stored file in one transaction; one RowAnswer per data row."""
+    return _answers(upload, registering.register_devices, progress)
+
+
+def _answers(upload, decide, progress):
     sheet = read_upload(upload)
     devices = [row for row in sheet if row.device is not None]
-    options = {
-        "company": upload.company,
-        "rows": [row.device for row in devices],
-        "source": Source.EXCEL,
-        "user": upload.uploaded_by,
-        "job": SystemJob.STAFF_IMPORT if upload.on_behalf else "",
-        "progress": progress,
-    }
-    outcomes = registering.decide_devices(**options) if dry_run else registering.register_devices(**options)
+    outcomes = decide(
+        company=upload.company, rows=[row.device for row in devices], source=Source.EXCEL, user=upload.uploaded_by,
+        job=SystemJob.STAFF_IMPORT if upload.on_behalf else "", progress=progress,
+    )
     decided = dict(zip((row.number for row in devices), outcomes))
     return [_answer(row, decided.get(row.number)) for row in sheet]
 
 
 def _answer(row, outcome):
     error = row.error or (outcome.error if outcome else None)
-    return RowAnswer(row, registering.outcome_kind(outcome, error), outcome, error)
+    return RowAnswer(row, outcome_kind(outcome, error), outcome, error)
 
 
 def count_outcomes(answers):
-    return registering.count_kinds(answer.kind for answer in answers)
+    return count_kinds(answer.kind for answer in answers)
 
 
 def problems(answers):
@@ -126,35 +132,20 @@ def receive(*, company, uploaded_file, user=None, on_behalf=False, language=None
     return upload
 
 
-def earlier_upload_of_same_file(upload):
-    return (
-        Upload.objects.filter(company=upload.company, sha256=upload.sha256, state=Upload.State.IMPORTED)
-        .exclude(pk=upload.pk)
-        .first()
-    )
-
-
-def needs_worker(upload):
-    """More rows than the web request should check or register: the worker does it."""
-    with local_path(upload) as path:
-        limit = settings.UPLOAD_SYNC_MAX_ROWS
-        return count_rows(path, upload.file_format, stop_after=limit) > limit
-
-
 def preview_upload(upload):
     """The preview: decide every row without writing; the upload becomes CHECKED or REFUSED."""
     _require_state(upload, Upload.State.CHECKING)
     with translation.override(upload.language):
         try:
-            answers = decide_rows(upload, dry_run=True, progress=_progress(upload, "checking"))
+            answers = decide_rows(upload, progress=_progress(upload, "checking"))
         except FileRefused as refusal:
             return _finish(upload, Upload.State.REFUSED, error=str(refusal.message))
         except Exception:
             log.exception("Checking upload %s failed", upload.pk)
             return _finish(upload, Upload.State.FAILED, error=_("Something went wrong while checking the file."))
         return _finish(
-            upload, Upload.State.CHECKED, rows=len(answers), check_counts=count_outcomes(answers), problems=problems(answers),
-            checked_at=timezone.now(),
+            upload, Upload.State.CHECKED, rows=len(answers), check_counts=count_outcomes(answers),
+            problems=problems(answers), checked_at=timezone.now(),
         )
 
 
@@ -180,7 +171,7 @@ def register_upload(upload):
     with translation.override(upload.language):
         try:
             with transaction.atomic():
-                answers = decide_rows(upload, dry_run=False, progress=_progress(upload, "importing"))
+                answers = register_rows(upload, progress=_progress(upload, "importing"))
                 _finish(upload, Upload.State.IMPORTED, result_counts=count_outcomes(answers), imported_at=timezone.now(),
                         rows=len(answers))
         except FileRefused as refusal:
@@ -205,13 +196,8 @@ def cancel_upload(upload):
     return current
 
 
-def progress_of(upload):
-    """{"phase", "done", "total"} while the worker is busy with the upload."""
-    return cache.get(_progress_key(upload.pk)) or {"phase": upload.state, "done": 0, "total": upload.rows}
-
-
 def _progress(upload, phase):
-    key = _progress_key(upload.pk)
+    key = progress_key(upload.pk)
     cache.set(key, {"phase": phase, "done": 0, "total": upload.rows}, 3600)
 
     def report(done, total):
@@ -221,16 +207,12 @@ def _progress(upload, phase):
     return report
 
 
-def _progress_key(pk):
-    return f"upload-progress:{pk}"
-
-
 def _finish(upload, state, **fields):
     upload.state = state
     for name, value in fields.items():
         setattr(upload, name, value)
     upload.save(update_fields=["state", *fields])
-    cache.delete(_progress_key(upload.pk))
+    cache.delete(progress_key(upload.pk))
     return upload
 
 

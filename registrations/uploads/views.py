@@ -10,14 +10,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cashback.errors import DomainError
-from cashback.queue import enqueue
+from cashback.queue import IfUnreachable, enqueue
 from cashback.xlsx import XLSX_MIME
 
 from ..companies.access import company_required
 from ..companies.selectors import current_campaign
 from ..core.choices import RowResult
 from ..core.selectors import eligible_products
-from . import services, tasks
+from . import selectors, services, tasks
 from .forms import UploadForm
 from .models import Upload
 from .results import build_workbook
@@ -35,7 +35,7 @@ def template_xlsx(request):
 
 
 def _uploads(request):
-    return Upload.objects.for_company(request.company).select_related("uploaded_by")
+    return selectors.uploads_of(request.company)
 
 
 @company_required
@@ -48,8 +48,8 @@ def uploads(request):
                 language=translation.get_language(),
             )
             if upload.state == Upload.State.CHECKING:
-                if services.needs_worker(upload):
-                    enqueue(tasks.check_upload, upload.pk)
+                if selectors.needs_worker(upload):
+                    enqueue(tasks.check_upload, upload.pk, if_unreachable=IfUnreachable.RAISE)
                 else:
                     services.preview_upload(upload)
             return redirect("upload_detail", upload.pk)
@@ -82,12 +82,12 @@ def upload_detail(request, pk):
             kind_label=RowResult(kind).label if kind else "",
             shown_all=sum(upload.check_counts.values()) - upload.check_counts.get(RowResult.REGISTERED, 0)
             <= len(upload.problems),
-            same_file=services.earlier_upload_of_same_file(upload),
+            same_file=selectors.earlier_upload_of_same_file(upload),
         )
     elif upload.state == Upload.State.IMPORTED:
         context["counts"] = _counts(upload.result_counts)
     elif upload.busy:
-        context["progress"] = services.progress_of(upload)
+        context["progress"] = selectors.progress_of(upload)
     return render(request, "uploads/upload_detail.html", context)
 
 
@@ -98,7 +98,7 @@ def _counts(counts):
 @company_required
 def upload_status(request, pk):
     upload = get_object_or_404(_uploads(request), pk=pk)
-    progress = services.progress_of(upload) if upload.busy else {}
+    progress = selectors.progress_of(upload) if upload.busy else {}
     return JsonResponse({
         "state": upload.state,
         "done": progress.get("done", 0),
@@ -118,7 +118,7 @@ def upload_confirm(request, pk):
     if upload.rows <= settings.UPLOAD_SYNC_MAX_ROWS:
         services.register_upload(upload)
     else:
-        enqueue(tasks.register_upload, upload.pk)
+        enqueue(tasks.register_upload, upload.pk, if_unreachable=IfUnreachable.RAISE)
     return redirect("upload_detail", upload.pk)
 
 
@@ -154,6 +154,6 @@ def upload_result(request, pk):
 def upload_preview_workbook(request, pk):
     """The preview as a workbook, made on request (nothing is written)."""
     upload = get_object_or_404(_uploads(request), pk=pk, state=Upload.State.CHECKED)
-    answers = services.decide_rows(upload, dry_run=True)
+    answers = services.decide_rows(upload)
     name = upload.original_name.rsplit(".", 1)[0] + "-" + _("check") + ".xlsx"
     return FileResponse(build_workbook(answers), as_attachment=True, filename=name, content_type=XLSX_MIME)

@@ -16,6 +16,7 @@ from registrations.companies.models import User
 from registrations.core import registering
 from registrations.core.choices import Source, Status
 from registrations.core.models import Registration
+from registrations.core.rows import DeviceRow
 from registrations.payouts import bank, selectors
 from registrations.payouts import services as payouts
 from tests.files import pdf_bytes
@@ -268,7 +269,7 @@ def test_list_filters_and_polling(key, register, time_machine, other_company):
 
 def test_list_pages(key, company, installer):
     registering.register_devices(company=company, user=installer, source=Source.WEB, rows=[
-        registering.DeviceRow(f"10000000{n:02d}", "STP10.0-3SE-40", date(2026, 5, 1), "3511 AB", "NL")
+        DeviceRow(f"10000000{n:02d}", "STP10.0-3SE-40", date(2026, 5, 1), "3511 AB", "NL")
         for n in range(1, 31)
     ])
     first = api(key).get("/api/v1/registrations/", {"page_size": 25}).json()

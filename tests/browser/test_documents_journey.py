@@ -10,7 +10,6 @@ from playwright.sync_api import expect
 from devices.models import CampaignProduct
 from registrations.core.choices import Status
 from registrations.core.models import Registration
-
 from tests.files import pdf_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

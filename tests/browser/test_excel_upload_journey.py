@@ -11,7 +11,6 @@ from playwright.sync_api import expect
 from cashback import celery_app
 from registrations.core.models import Registration
 from registrations.uploads.models import Upload
-
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -107,9 +106,9 @@ def test_the_progress_page_polls_until_the_state_changes(page, installer, compan
         company=company, uploaded_by=installer, original_name="big.xlsx", sha256="0" * 64, file="uploads/x.xlsx",
         file_format="xlsx", rows=50_000, state=Upload.State.CHECKING,
     )
-    from registrations.uploads import services as excel_import
+    from registrations.uploads import services as upload_services
 
-    report = excel_import._progress(upload, "checking")
+    report = upload_services._progress(upload, "checking")
     report(12_500, 50_000)
     log_in(page, installer)
     page.goto(f"/registrations/uploads/{upload.pk}/")

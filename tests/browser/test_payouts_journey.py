@@ -11,8 +11,8 @@ from registrations.companies.models import User
 from registrations.core.choices import Status
 from registrations.core.models import Registration
 from registrations.payouts.models import PayoutBatch
-
 from tests.conftest import PASSWORD
+
 from .test_excel_upload_journey import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

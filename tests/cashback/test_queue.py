@@ -4,6 +4,8 @@ import pytest
 from django.db import transaction
 from kombu.exceptions import OperationalError
 
+from cashback.queue import IfUnreachable, enqueue
+
 
 class FakeTask:
     def __init__(self, broker_up=True):
@@ -16,8 +18,6 @@ class FakeTask:
 
 
 def test_it_queues_after_the_commit_and_not_for_a_change_that_rolled_back(db, django_capture_on_commit_callbacks):
-    from cashback.queue import enqueue
-
     task = FakeTask()
     with django_capture_on_commit_callbacks(execute=True):
         with transaction.atomic():
@@ -32,18 +32,20 @@ def test_it_queues_after_the_commit_and_not_for_a_change_that_rolled_back(db, dj
     assert task.sent == [(1, [2, 3])]
 
 
-def test_a_broker_that_is_down_after_the_commit_does_not_fail_the_saved_change(db, django_capture_on_commit_callbacks,
-                                                                                caplog):
-    from cashback.queue import enqueue
-
+def test_by_default_a_broker_that_is_down_after_the_commit_is_logged(db, django_capture_on_commit_callbacks, caplog):
     with django_capture_on_commit_callbacks(execute=True):
         with transaction.atomic():
             enqueue(FakeTask(broker_up=False), 1)
     assert "connection refused" in caplog.text
 
 
-def test_a_job_that_must_announce_its_change_rolls_it_back_when_the_broker_is_down(db):
-    from cashback.queue import enqueue
+def test_a_caller_that_asks_sees_the_broker_failure_after_the_commit(db, django_capture_on_commit_callbacks):
+    with pytest.raises(OperationalError), django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            enqueue(FakeTask(broker_up=False), 1, if_unreachable=IfUnreachable.RAISE)
 
+
+def test_a_job_that_must_announce_its_change_rolls_it_back_when_the_broker_is_down(db):
+    task = FakeTask(broker_up=False)
     with pytest.raises(OperationalError), transaction.atomic():
-        enqueue(FakeTask(broker_up=False), 1, roll_back_if_unreachable=True)
+        enqueue(task, 1, if_unreachable=IfUnreachable.ROLL_BACK)

@@ -9,7 +9,6 @@ from django.core import mail
 from devices.models import Campaign
 from registrations.companies.choices import Role
 from registrations.companies.models import Company, Enrolment, User
-
 from tests.conftest import PASSWORD, make_company
 
 SIGNUP = {

@@ -10,7 +10,6 @@ from django.test import Client
 
 from registrations.companies.choices import Role
 from registrations.companies.models import Invitation, Membership, User
-
 from tests.conftest import PASSWORD, make_company
 
 AMS = ZoneInfo("Europe/Amsterdam")

@@ -10,7 +10,8 @@ from openpyxl import load_workbook
 from devices.models import CampaignProduct
 from registrations.core.choices import Source, Status
 from registrations.core.models import Registration
-from registrations.core.registering import DeviceRow, register_devices
+from registrations.core.registering import register_devices
+from registrations.core.rows import DeviceRow
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from devices.serials import InvalidSerial
 from registrations.core.choices import Reason, Source, Status
 from registrations.core.errors import DuplicateRegistration, NotEnrolled, UnknownProduct
 from registrations.core.models import Registration, StatusChange
-from registrations.core.registering import DeviceRow, decide_devices, register_devices
-
+from registrations.core.registering import decide_devices, register_devices
+from registrations.core.rows import DeviceRow
 from tests.conftest import make_company
 
 AMS = ZoneInfo("Europe/Amsterdam")

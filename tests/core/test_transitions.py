@@ -1,11 +1,13 @@
-"""The one table of allowed status moves (registrations.core.transitions) and its functions."""
+"""The one table of allowed status moves (registrations.core.moves) and the functions that move
+registrations by it (registrations.core.transitions)."""
 
 import pytest
 
 from registrations.core.choices import Reason, Status
 from registrations.core.errors import InvalidTransition
 from registrations.core.models import Registration, StatusChange
-from registrations.core.transitions import MOVES, NEW, Transition, check, move, move_all, record_history
+from registrations.core.moves import MOVES, NEW, Transition, check
+from registrations.core.transitions import move, move_all, record_history
 
 EVERY_STATUS = [NEW, *Status.values]
 

@@ -5,7 +5,6 @@ from django.contrib.auth.models import Permission
 
 from registrations.companies.models import User
 from registrations.core.choices import Reason, Status
-
 from tests.conftest import PASSWORD
 
 ADMIN_PAGES = [

@@ -12,7 +12,8 @@ from django.core import mail
 from devices.models import CampaignProduct
 from registrations.core.choices import Reason, Source, Status
 from registrations.core.models import Registration
-from registrations.core.registering import DeviceRow, decide_devices, register_devices
+from registrations.core.registering import decide_devices, register_devices
+from registrations.core.rows import DeviceRow
 from registrations.documents import services, tasks
 from registrations.notifications import tasks as email_tasks
 from tests.files import receive_documents

@@ -24,7 +24,6 @@ from registrations.payouts import bank, selectors
 from registrations.payouts import services as payouts
 from registrations.payouts.files import control_sum, remittance
 from registrations.payouts.models import BankAccountChange, PayoutBatch, PayoutItem
-
 from tests.conftest import PASSWORD, make_company
 
 XSD = Path(sepaxml.__file__).parent / "schemas" / "pain.001.001.03.xsd"

@@ -17,8 +17,8 @@ from portal_sync.standin import start_in_thread
 from registrations.companies.models import Enrolment
 from registrations.core.choices import Reason, Source, Status, SystemJob
 from registrations.core.models import Registration
-
 from tests.conftest import make_company
+
 from .portal_feed import device, feed, plant, profile
 
 AMS = ZoneInfo("Europe/Amsterdam")

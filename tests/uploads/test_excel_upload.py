@@ -458,10 +458,11 @@ def test_large_files_are_checked_and_registered_by_the_worker(installer_client, 
 
 def test_progress_is_reported_while_rows_are_decided(company, installer, settings, monkeypatch):
     from registrations.core import registering
+    from registrations.core.rows import DeviceRow
 
     monkeypatch.setattr(registering, "_PROGRESS_EVERY", 10)
     seen = []
-    rows = [registering.DeviceRow(f"10000000{n:02d}", "STP10.0-3SE-40", date(2026, 5, 1), "3511 AB", "NL")
+    rows = [DeviceRow(f"10000000{n:02d}", "STP10.0-3SE-40", date(2026, 5, 1), "3511 AB", "NL")
             for n in range(1, 36)]
     registering.decide_devices(company=company, rows=rows, source=Source.EXCEL,
                               progress=lambda done, total: seen.append((done, total)))

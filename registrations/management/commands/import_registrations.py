@@ -47,7 +47,7 @@ class Command(BaseCommand):
             raise CommandError(upload.error)
         if dry_run:
             try:
-                answers = services.decide_rows(upload, dry_run=True)
+                answers = services.decide_rows(upload)
             except FileRefused as refusal:
                 raise CommandError(str(refusal.message)) from None
             finally:

@@ -20,7 +20,7 @@ from registrations.companies.choices import Role
 from registrations.companies.models import Company, Enrolment, Membership, User
 from registrations.core import registering
 from registrations.core.choices import Source
-from registrations.core.registering import DeviceRow
+from registrations.core.rows import DeviceRow
 from registrations.documents import services as document_services
 from registrations.payouts import bank
 
