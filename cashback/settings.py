@@ -97,6 +97,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "registrations.companies.middleware.CompanyMiddleware",
+    "registrations.companies.middleware.UserLanguageMiddleware",
 ]
 
 ROOT_URLCONF = "cashback.urls"
@@ -155,6 +156,8 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", "Nederlands"), ("fr", "Français"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# English dates as in Europe (cashback/formats/en); Dutch and French are Django's own.
+FORMAT_MODULE_PATH = ["cashback.formats"]
 USE_I18N = True
 TIME_ZONE = "Europe/Amsterdam"
 USE_TZ = True

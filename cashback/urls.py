@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
@@ -10,9 +12,10 @@ admin.site.site_title = _("Cashback admin")
 admin.site.index_title = _("Campaign administration")
 
 urlpatterns = [
+    # Browsers ask for /favicon.ico on pages without an icon link (the admin's, a PDF's).
+    path("favicon.ico", lambda request: redirect(static("favicon.svg"), permanent=True)),
     path("admin/", admin.site.urls),
     path("api/v1/", include("registrations.api.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
     path(
         "password_reset/",
         auth_views.PasswordResetView.as_view(form_class=QueuedPasswordResetForm),

@@ -45,7 +45,8 @@ class CampaignAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     inlines = [CampaignProductInline]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "is_active", "terms"]}),
+        (None, {"fields": ["name", "slug", "is_active"]}),
+        (_("Campaign terms"), {"fields": ["terms", "terms_fr", "terms_en"]}),
         (_("Period"), {"fields": ["installation_starts_on", "installation_ends_on", "registration_deadline"]}),
         (_("Document checks"), {"fields": [
             "document_deadline_days", "first_reminder_days", "second_reminder_days", "audit_sample_percent",

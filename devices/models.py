@@ -136,7 +136,11 @@ class Campaign(models.Model):
     volume_check_window_days = models.PositiveSmallIntegerField(
         _("volume window (days)"), default=30
     )
-    terms = models.TextField(_("campaign terms"), blank=True)
+    # The terms each company accepts, in the three languages of the portal; Dutch is the text
+    # shown when a language has none.
+    terms = models.TextField(_("campaign terms (Dutch)"), blank=True)
+    terms_fr = models.TextField(_("campaign terms (French)"), blank=True)
+    terms_en = models.TextField(_("campaign terms (English)"), blank=True)
     products = models.ManyToManyField(
         ProductModel, through="CampaignProduct", related_name="campaigns", verbose_name=_("products")
     )
@@ -150,6 +154,10 @@ class Campaign(models.Model):
 
     def __str__(self):
         return self.name
+
+    def terms_in(self, language):
+        """The terms in `language` (nl, fr, en), else the Dutch ones."""
+        return {"fr": self.terms_fr, "en": self.terms_en}.get(language) or self.terms
 
     def clean(self):
         if self.installation_starts_on and self.installation_ends_on:

@@ -1,10 +1,12 @@
 """Serial numbers are text: digits only, leading zeros kept, length set per product family."""
 
 import re
+import unicodedata
 
 from django.utils.translation import gettext as _
 
 from cashback.errors import DomainError
+from cashback.formatting import quoted
 
 _PREFIX = re.compile(r"^(?:S/?N|SERIAL(?:\s*NO\.?)?)\s*[:#.]?\s*", re.IGNORECASE)
 _SPACES = re.compile(r"[\s\u00a0\u200b-]+")
@@ -21,13 +23,14 @@ def normalize_serial(raw):
     """
     if type(raw) is str and raw.isascii() and raw.isdigit():
         return raw  # the common case, without the regular expressions
-    text = _PREFIX.sub("", str(raw or "").strip())
+    # NFKC: full-width digits (a phone's wide keyboard) are digits; other scripts' are refused.
+    text = _PREFIX.sub("", unicodedata.normalize("NFKC", str(raw or "")).strip())
     serial = _SPACES.sub("", text)
     if not serial:
         raise InvalidSerial(_("Enter the serial number from the device's type label."), field="serial")
     if not serial.isascii() or not serial.isdigit():
         raise InvalidSerial(
-            _("Serial number “%(serial)s” may contain digits only.") % {"serial": raw},
+            _("Serial number “%(serial)s” may contain digits only.") % {"serial": quoted(raw)},
             field="serial",
         )
     return serial
@@ -41,7 +44,7 @@ def check_serial_length(serial, family):
                 "have %(expected)d digits."
             )
             % {
-                "serial": serial,
+                "serial": quoted(serial),
                 "actual": len(serial),
                 "family": family.name,
                 "expected": family.serial_length,

@@ -111,9 +111,10 @@ def known(products):
 
 
 def make_company(campaign=None, *, name="Zonnewerk B.V.", customer_number="100200", email="admin@zonnewerk.example",
-                 role=Role.ADMIN, country="NL"):
+                 role=Role.ADMIN, country="NL", language="en"):
+    # English unless a test says otherwise: a signed-in user sees their company's language.
     company = Company.objects.create(
-        name=name, customer_number=customer_number, vat_number="NL004495445B01", country=country,
+        name=name, customer_number=customer_number, vat_number="NL004495445B01", country=country, language=language,
         street="Energieweg 1", postcode="3542 DR", city="Utrecht", contact_email=f"info@{customer_number}.example",
     )
     user = User.objects.create_user(email=email, password=PASSWORD, first_name="Sanne", last_name="de Vries")

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
+from registrations.companies.models import Company
 from registrations.core.choices import Reason, Status
 from registrations.core.wording import describe
 
@@ -38,6 +39,9 @@ def test_the_not_registrable_label_names_product_and_serial(register):
 
 
 def test_dutch_is_the_default_language(installer, register):
+    company = installer.company
+    company.language = Company._meta.get_field("language").default  # a company that chose nothing
+    company.save()
     register()
     client = Client()  # no Accept-Language header
     client.force_login(installer)
@@ -47,12 +51,33 @@ def test_dutch_is_the_default_language(installer, register):
     assert "Statusoverzicht" in page
 
 
-def test_accept_language_and_the_language_switch(installer):
+def test_visitors_get_their_browsers_language(campaign):
+    assert '<html lang="fr">' in Client(HTTP_ACCEPT_LANGUAGE="fr").get("/").content.decode()
+    assert '<html lang="en">' in Client(HTTP_ACCEPT_LANGUAGE="en").get("/login/").content.decode()
+
+
+def test_a_signed_in_user_sees_their_companys_language_from_any_browser(other_company):
+    # Soleil SRL is a Belgian company that reads French; its installer logs in from a Dutch browser.
+    other_company.language = "fr"
+    other_company.save()
+    client = Client(HTTP_ACCEPT_LANGUAGE="nl")
+    client.force_login(other_company.memberships.get().user)
+    assert '<html lang="fr">' in client.get("/").content.decode()
+
+
+def test_the_language_switch_is_remembered_for_the_user(installer):
+    installer.company.language = "nl"
+    installer.company.save()
     client = Client(HTTP_ACCEPT_LANGUAGE="fr")
     client.force_login(installer)
-    assert '<html lang="fr">' in client.get("/").content.decode()
+    assert '<html lang="nl">' in client.get("/").content.decode()  # the company's, not the browser's
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert '<html lang="en">' in client.get("/").content.decode()
+    installer.refresh_from_db()
+    assert installer.language == "en"
+    elsewhere = Client(HTTP_ACCEPT_LANGUAGE="nl")  # another device, another day
+    elsewhere.force_login(installer)
+    assert '<html lang="en">' in elsewhere.get("/").content.decode()
     client.post("/i18n/setlang/", {"language": "nl", "next": "/"})
     assert '<html lang="nl">' in client.get("/").content.decode()
 

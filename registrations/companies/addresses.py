@@ -5,17 +5,21 @@ Shared by the company's own address and the installation address of every regist
 """
 
 import re
+import unicodedata
 
 from django.utils.translation import gettext as _
 
 from cashback.errors import InvalidInput
+from cashback.formatting import quoted
 
 from .choices import Country
 
+# Four ASCII digits from 1000 (no postcode of the three countries starts with 0); [0-9], not
+# \d, which would take the digits of every script.
 _POSTCODE_PATTERNS = {
-    Country.NL: re.compile(r"^(\d{4})\s*([A-Z]{2})$"),
-    Country.BE: re.compile(r"^(?:B-?)?(\d{4})$"),
-    Country.LU: re.compile(r"^(?:L-?)?(\d{4})$"),
+    Country.NL: re.compile(r"^([1-9][0-9]{3}) ?([A-Z]{2})$"),
+    Country.BE: re.compile(r"^(?:B-?)?([1-9][0-9]{3})$"),
+    Country.LU: re.compile(r"^(?:L-?)?([1-9][0-9]{3})$"),
 }
 _COUNTRY_ALIASES = {
     "NL": Country.NL, "NEDERLAND": Country.NL, "NETHERLANDS": Country.NL, "PAYS-BAS": Country.NL,
@@ -31,7 +35,7 @@ def normalize_country(raw):
     country = _COUNTRY_ALIASES.get(key)
     if country is None:
         raise InvalidInput(
-            _("Country “%(value)s” is not part of the campaign; use NL, BE or LU.") % {"value": raw},
+            _("Country “%(value)s” is not part of the campaign; use NL, BE or LU.") % {"value": quoted(raw)},
             field="country",
         )
     return country
@@ -41,13 +45,15 @@ _WHITESPACE = re.compile(r"\s+")
 
 
 def normalize_postcode(raw, country):
-    value = _WHITESPACE.sub(" ", str(raw or "").strip().upper())
+    # NFKC: full-width "１０００" (a phone's wide keyboard) is 1000; other scripts' digits stay
+    # what they are, and are refused.
+    value = _WHITESPACE.sub(" ", unicodedata.normalize("NFKC", str(raw or "")).strip().upper())
     match = _POSTCODE_PATTERNS[country].match(value)  # keyed by the plain code: Country() costs per row
     if not match:
         examples = {Country.NL: "1234 AB", Country.BE: "1000", Country.LU: "1234"}
         raise InvalidInput(
             _("Postcode “%(value)s” is not a valid postcode for %(country)s (for example %(example)s).")
-            % {"value": raw, "country": Country(country).label, "example": examples[Country(country)]},
+            % {"value": quoted(raw), "country": Country(country).label, "example": examples[Country(country)]},
             field="postcode",
         )
     return " ".join(match.groups())

@@ -33,10 +33,22 @@ class NewPasswordMixin:
 class CompanyFieldsMixin:
     """Cleaning of a company's identity fields, shared by sign-up and the company page."""
 
+    # Valid numbers (stdnum checks the check digits, so an example must pass it too).
+    VAT_EXAMPLES = "NL000099998B57, BE0403170701, LU15027442"
+
     def clean_vat_number(self):
         value = vat.compact(self.cleaned_data["vat_number"])
         if not vat.is_valid(value):
-            raise forms.ValidationError(_("This is not a valid VAT number (for example NL123456789B01 or BE0123456789)."))
+            raise forms.ValidationError(
+                _("This is not a valid VAT number (for example %(examples)s).") % {"examples": self.VAT_EXAMPLES}
+            )
+        others = Company.objects.filter(vat_number=value)
+        if getattr(self, "instance", None) is not None and self.instance.pk:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise forms.ValidationError(
+                _("A company with this VAT number is already registered. Ask its company admin to invite you.")
+            )
         return value
 
     def clean(self):

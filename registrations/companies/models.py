@@ -42,9 +42,8 @@ class User(AbstractUser):
 
     username = None
     email = models.EmailField(_("email address"), unique=True)
-    language = models.CharField(
-        _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
-    )
+    # The language the person chose (the switch in the page header); empty: their company's.
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []
@@ -63,6 +62,21 @@ class User(AbstractUser):
     def company(self):
         membership = getattr(self, "membership", None)
         return membership.company if membership else None
+
+    @property
+    def preferred_language(self):
+        """Their choice, else their company's language; "" for staff who chose none."""
+        company = self.company
+        return self.language or (company.language if company else "")
+
+
+def person_label(user, *, in_a_sentence=False):
+    """Who did something, as people read it: a person by name (else email); no person (a
+    script, the demo data, a deleted account) is the campaign team ("… changed by the SMA
+    campaign team" in a sentence)."""
+    if user is None:
+        return _("the SMA campaign team") if in_a_sentence else _("SMA campaign team")
+    return user.get_full_name() or user.email
 
 
 class Company(models.Model):

@@ -118,6 +118,16 @@ def remove_member(*, membership, by):
         user.save(update_fields=["is_active"])
 
 
+def choose_language(user, language):
+    """The person's language from now on, wherever they log in (the switch in the header)."""
+    if language not in dict(settings.LANGUAGES):
+        raise InvalidInput(_("This language is not offered."), field="language")
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return user
+
+
 def update_company(*, company, by, fields):
     _require_admin(by, company)
     for name, value in fields.items():

@@ -3,6 +3,7 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
+    path("i18n/setlang/", views.set_language, name="set_language"),
     path("signup/", views.signup, name="signup"),
     path("enrol/", views.enrol, name="enrol"),
     path("company/", views.company, name="company"),

@@ -1,10 +1,12 @@
 """Pages of the company: sign-up, enrolment, the company page with colleagues, invitations."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views import i18n
 from django.views.decorators.http import require_POST
 
 from cashback.errors import DomainError
@@ -12,6 +14,14 @@ from cashback.errors import DomainError
 from . import selectors, services
 from .access import company_admin_required, company_required
 from .forms import AcceptInvitationForm, CompanyForm, EnrolForm, InviteForm, SignUpForm
+
+
+@require_POST
+def set_language(request):
+    """Django's language switch; a signed-in person's choice is also kept on their account."""
+    if request.user.is_authenticated and request.POST.get("language") in dict(settings.LANGUAGES):
+        services.choose_language(request.user, request.POST["language"])
+    return i18n.set_language(request)
 
 
 def signup(request):
@@ -35,7 +45,9 @@ def signup(request):
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Welcome! Your company is enrolled in %(campaign)s.") % {"campaign": campaign})
         return redirect("overview")
-    return render(request, "companies/signup.html", {"form": form, "campaign": campaign})
+    return render(request, "companies/signup.html", {
+        "form": form, "campaign": campaign, "terms": campaign.terms_in(translation.get_language()),
+    })
 
 
 @company_required
@@ -52,7 +64,9 @@ def enrol(request):
         else:
             messages.success(request, _("Your company is enrolled in %(campaign)s.") % {"campaign": campaign})
             return redirect("overview")
-    return render(request, "companies/enrol.html", {"form": form, "campaign": campaign})
+    return render(request, "companies/enrol.html", {
+        "form": form, "campaign": campaign, "terms": campaign.terms_in(translation.get_language()),
+    })
 
 
 @company_required

@@ -5,17 +5,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cashback.formatting import format_money
+from cashback.widgets import DateInput
 
 from ..companies.choices import Country
 from .choices import Source, Status
 from .selectors import SORTABLE
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class DeviceForm(forms.Form):

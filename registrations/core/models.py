@@ -168,7 +168,9 @@ class StatusChange(models.Model):
         indexes = [models.Index(fields=["registration", "created_at"], name="statuschange_reg_time")]
 
     def __str__(self):
-        return f"{self.from_status or '∅'} → {self.to_status}"
+        """As the admin titles it: "Registration successful, not yet paid → Registered – Payment made"."""
+        before = self.get_from_status_display() if self.from_status else _("new")
+        return f"{before} → {self.get_to_status_display()}"
 
     @property
     def actor_label(self):

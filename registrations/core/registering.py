@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from cashback.bulk import Same, insert_rows
 from cashback.dates import end_of_day
 from cashback.errors import DomainError
+from cashback.formatting import quoted
 from devices.models import Campaign, CampaignProduct, KnownDevice, ProductModel
 from devices.serials import check_serial_length, normalize_serial
 
@@ -341,7 +342,7 @@ class _Registrar:
             if product is None:
                 raise UnknownProduct(
                     _("Product type “%(code)s” is unknown. Choose one of the campaign's product types.")
-                    % {"code": row.product_code},
+                    % {"code": quoted(row.product_code)},
                     field="product",
                 )
             serial = normalize_serial(row.serial)

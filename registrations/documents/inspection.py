@@ -8,6 +8,7 @@ PDF called 'scan.jpeg' is accepted as the PDF it is.
 import hashlib
 import io
 import logging
+import struct
 import warnings
 from dataclasses import dataclass
 
@@ -83,6 +84,7 @@ def _check_pdf(data, name):
             )
         if len(reader.pages) == 0:
             raise ValueError("no pages")
+        active = _active_content(reader)
     except DocumentRefused:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
@@ -92,6 +94,53 @@ def _check_pdf(data, name):
             % {"name": name},
             field="files",
         ) from None
+    if active:
+        log.info("Refused PDF %s: active content %s", name, active)
+        raise DocumentRefused(
+            _("%(name)s contains active content (scripts, actions that start programs, or attached files), "
+              "which an invoice or protocol does not need. Print it to a new PDF, or scan it, and upload that.")
+            % {"name": name},
+            field="files",
+        )
+
+
+# What makes a PDF do something when it is opened or clicked, besides showing pages and links:
+# scripts, programs to launch, forms that send data, attached files and embedded media.
+_ACTIVE_KEYS = {"/JS", "/JavaScript", "/EmbeddedFile", "/EmbeddedFiles", "/XFA", "/RichMedia"}
+_ACTIVE_ACTIONS = {"/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/GoToE", "/RichMediaExecute",
+                   "/Rendition"}
+_MAX_OBJECTS = 200_000  # an invoice has a few hundred; a file with more is not walked to the end
+
+
+def _active_content(reader):
+    """The first sign of active content in the objects the document reaches, or "".
+
+    Walks the object graph from the trailer (so compressed object streams are seen too, which
+    a search of the raw bytes would miss)."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+    seen, stack, visited = set(), [reader.trailer], 0
+    while stack:
+        node = stack.pop()
+        if isinstance(node, IndirectObject):
+            key = (node.idnum, node.generation)
+            if key in seen:
+                continue
+            seen.add(key)
+            node = node.get_object()
+        visited += 1
+        if visited > _MAX_OBJECTS:
+            return "too many objects"
+        if isinstance(node, DictionaryObject):
+            for name, value in node.items():
+                if name in _ACTIVE_KEYS:
+                    return name
+                if name == "/S" and value in _ACTIVE_ACTIONS:
+                    return str(value)
+                stack.append(value)
+        elif isinstance(node, ArrayObject):
+            stack.extend(node)
+    return ""
 
 
 # A phone photo has 12 to 50 million pixels; more is a picture no reviewer's browser should
@@ -106,17 +155,17 @@ def _check_image(data, name, expected):
         with warnings.catch_warnings():
             # Pillow warns from 89 million pixels; the stricter cap below refuses them anyway.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
+            try:
+                image = Image.open(io.BytesIO(data))
+            except Image.DecompressionBombError:
+                # Beyond twice Pillow's limit it will not even open it: the header says how large.
+                _refuse_pixels(name, *_declared_size(data, expected))
         with image:
             if image.format != expected:
                 raise ValueError(image.format)
             width, height = image.size
             if width * height > MAX_IMAGE_PIXELS:
-                raise DocumentRefused(
-                    _("%(name)s has too many pixels (%(width)d × %(height)d). Upload a smaller photo or a PDF.")
-                    % {"name": name, "width": width, "height": height},
-                    field="files",
-                )
+                _refuse_pixels(name, width, height)
             image.verify()
             if expected == "JPEG":
                 # verify() checks little of a JPEG: decode it (the pixel count is bounded above).
@@ -131,3 +180,27 @@ def _check_image(data, name, expected):
             % {"name": name},
             field="files",
         ) from None
+
+
+def _refuse_pixels(name, width, height):
+    raise DocumentRefused(
+        _("%(name)s has too many pixels (%(width)d × %(height)d). Upload a smaller photo or a PDF.")
+        % {"name": name, "width": width, "height": height},
+        field="files",
+    )
+
+
+def _declared_size(data, fmt):
+    """(width, height) as the file's header declares them: PNG's IHDR, JPEG's start of frame."""
+    if fmt == "PNG":
+        return struct.unpack(">II", data[16:24])
+    position = 2
+    while position + 9 <= len(data):
+        if data[position] != 0xFF:
+            break
+        marker, length = data[position + 1], struct.unpack(">H", data[position + 2 : position + 4])[0]
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # a start of frame
+            height, width = struct.unpack(">HH", data[position + 5 : position + 9])
+            return width, height
+        position += 2 + length
+    raise ValueError("no image size in the header")

@@ -13,16 +13,22 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from cashback.errors import DomainError
+from cashback.formatting import format_day, format_money
 
 from ..companies.access import company_required
 from ..core.choices import Status
 from ..core.models import Registration
 from ..core.moves import Transition, allows
+from ..core.wording import documents_due_day
 from . import selectors, services
 from .access import is_reviewer, reviewer_required
 from .forms import DocumentUploadForm, ReviewForm
 from .inspection import accepted_text
 from .models import Document
+
+# What a document's own page may do: show itself (the browser's viewers style themselves
+# inline), inside this site's pages only.
+DOCUMENT_POLICY = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'"
 
 DECISIONS = {
     ReviewForm.Decision.APPROVE: Transition.APPROVE,
@@ -75,8 +81,13 @@ def document_file(request, pk):
         filename=document.download_name,
         content_type=document.content_type,
     )
-    # Served as the type its content proved to be (inspection.inspect), never sniffed.
+    # Served as the type its content proved to be (inspection.inspect), never sniffed, and
+    # shown in a sandbox: no script runs, nothing loads. Chromium's PDF viewer cannot work in a
+    # sandboxed document (crbug.com/41131921), so a PDF shown inline gets the same policy
+    # without `sandbox`; PDFs with scripts or other active content are refused at upload.
     response["X-Content-Type-Options"] = "nosniff"
+    inline_pdf = document.content_type == "application/pdf" and "download" not in request.GET
+    response["Content-Security-Policy"] = DOCUMENT_POLICY if inline_pdf else f"sandbox; {DOCUMENT_POLICY}"
     return response
 
 
@@ -133,18 +144,28 @@ def decide(request, pk):
             ReviewForm.Decision.ASK: services.request_documents,
         }[decision]
         try:
-            service(registration, actor=request.user, note=note)
+            changed = service(registration, actor=request.user, note=note)
         except DomainError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, _("%(serial)s: %(decision)s.") % {
-                "serial": registration.serial, "decision": ReviewForm.Decision(decision).label,
-            })
+            messages.success(request, _what_happened(decision, changed))
             if following is not None:
                 return redirect(_review_url(following, q))
             return redirect(f"{reverse('review_queue')}?{urlencode({'q': q})}" if q else reverse("review_queue"))
     registration = selectors.for_review(pk)
     return render(request, "documents/review.html", _context(registration, form, request), status=400)
+
+
+def _what_happened(decision, registration):
+    """The decision as done, not as the button's verb: what changed and who hears of it."""
+    values = {"serial": registration.serial, "amount": format_money(registration.amount_cents),
+              "day": format_day(documents_due_day(registration))}
+    if decision == ReviewForm.Decision.APPROVE:
+        return _("%(serial)s approved: %(amount)s cashback will be paid with the next payout; the installer is "
+                 "emailed.") % values
+    if decision == ReviewForm.Decision.REJECT:
+        return _("%(serial)s rejected: it is not registrable and the installer is emailed your message.") % values
+    return _("More information asked for %(serial)s: the installer is emailed and has until %(day)s.") % values
 
 
 def _review_url(registration, q):

@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from django.utils.translation import gettext_lazy
 
+from ..companies.models import person_label
 from ..companies.selectors import admin_emails
 from ..core.choices import ACCEPTED_STATUSES
 from ..documents.inspection import accepted_text
@@ -54,7 +54,7 @@ def send_password_reset(user):
             "user": user,
             "reset_url": settings.SITE_URL + reverse("password_reset_confirm", args=[uid, token]),
         },
-        language=user.language,
+        language=user.preferred_language or settings.LANGUAGE_CODE,
         html=False,
     )
 
@@ -128,16 +128,9 @@ def send_bank_details_changed(change):
         to=company_contacts(company),
         subject_template="notifications/bank_details_changed_subject.txt",
         body_template="notifications/bank_details_changed",
-        context={"company": company, "change": change, "who": _who(change.changed_by)},
+        context={"company": company, "change": change, "who": person_label(change.changed_by, in_a_sentence=True)},
         language=company.language,
     )
-
-
-def _who(user):
-    """A person by name; no person (a script of the campaign team) by that."""
-    if user is None:
-        return gettext_lazy("the SMA campaign team")
-    return user.get_full_name() or user.email
 
 
 def send_payout(batch, company):

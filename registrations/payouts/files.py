@@ -4,12 +4,14 @@ and validated against the XSD) and the XLSX summary for finance and for the comp
 import io
 
 from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
 from lxml import etree
 from openpyxl import Workbook
 from sepaxml import SepaTransfer
 from text_unidecode import unidecode
 
-from cashback.xlsx import text_safe_row
+from cashback.xlsx import text_safe_cell, text_safe_row
 
 from .models import PayoutItem
 
@@ -27,11 +29,14 @@ def epc_text(value, limit):
 
 
 def remittance(reference, serials):
-    """The serials when they fit in the 140 characters of a SEPA remittance, else the batch."""
+    """What the company reads on its bank statement, in the active language: the serials when
+    they fit in the 140 characters of a SEPA remittance, else the batch and where to look."""
     listed = f"Cashback {reference}: " + " ".join(serials)
     if len(listed) <= REMITTANCE_MAX:
         return listed
-    return f"Cashback {reference}: {len(serials)} devices, see the specification in the portal"
+    return _("Cashback %(reference)s: %(count)d devices, see the specification in the portal") % {
+        "reference": reference, "count": len(serials),
+    }
 
 
 def sepa_xml(batch, payments, execution_date):
@@ -48,7 +53,7 @@ def sepa_xml(batch, payments, execution_date):
             "IBAN": payment.payment.iban,
             "amount": payment.amount_cents,  # sepaxml takes cents
             "execution_date": execution_date,
-            "description": epc_text(remittance(batch.reference, payment.serials), REMITTANCE_MAX),
+            "description": epc_text(_remittance_for(payment, batch.reference), REMITTANCE_MAX),
             "endtoend_id": payment.payment.end_to_end_id,  # unique in the batch, whatever the customer numbers
         }
         if payment.payment.bic:
@@ -57,6 +62,11 @@ def sepa_xml(batch, payments, execution_date):
     xml = transfer.export(validate=True)  # against the official pain.001.001.03 XSD
     check_control_sum(xml, batch.total_cents, len(payments))
     return xml
+
+
+def _remittance_for(payment, reference):
+    with translation.override(payment.company.language):
+        return remittance(reference, payment.serials)
 
 
 def control_sum(xml):
@@ -74,20 +84,22 @@ def check_control_sum(xml, total_cents, payments):
 
 
 def summary_workbook(batch, payments):
+    """Finance's summary of a batch, in the active language: the payments, then every device."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Payments")
+    sheet = workbook.create_sheet(_("Payments"))
     row = _safe_rows(sheet)
-    sheet.append(["Batch", batch.reference])
-    sheet.append(["Total (EUR)", batch.total_cents / 100])
-    sheet.append(["Registrations", batch.item_count])
+    row([_("Batch"), batch.reference])
+    row([_("Total (EUR)"), _euro(sheet, batch.total_cents)])
+    row([_("Registrations"), batch.item_count])
     sheet.append([])
-    sheet.append(["Customer number", "Company", "Account holder", "IBAN", "BIC", "Devices", "Amount (EUR)"])
+    row([_("Customer number"), _("Company"), _("Account holder"), _("IBAN"), _("BIC"), _("Devices"),
+         _("Amount (EUR)")])
     for p in payments:
         row([p.company.customer_number, p.company.name, p.payment.holder, p.payment.iban, p.payment.bic,
-             p.count, p.amount_cents / 100])
-    devices = workbook.create_sheet("Devices")
+             p.count, _euro(sheet, p.amount_cents)])
+    devices = workbook.create_sheet(_("Devices"))
     device_row = _safe_rows(devices)
-    devices.append(["Customer number", "Company", "Serial number", "Product", "Amount (EUR)"])
+    device_row([_("Customer number"), _("Company"), _("Serial number"), _("Product"), _("Amount (EUR)")])
     rows = (
         PayoutItem.objects.filter(batch=batch)
         .order_by("company__name", "serial")
@@ -95,34 +107,44 @@ def summary_workbook(batch, payments):
                      "amount_cents")
     )
     for number, name, serial, product, cents in rows.iterator(chunk_size=10_000):
-        device_row([number, name, serial, product, cents / 100])
+        device_row([number, name, serial, product, _euro(devices, cents)])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
 def company_specification(company, batch):
-    """The company's own specification of one payout: which serials, how much."""
+    """The company's own specification of one payout, in the active language: which serials,
+    how much."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Payout")
-    sheet.append(["Payout", batch.reference])
-    sheet.append(["Paid on", batch.executed_on.isoformat() if batch.executed_on else "—"])
-    sheet.append([])
-    sheet.append(["Serial number", "Product", "Installation date", "Own reference", "Amount (EUR)"])
+    sheet = workbook.create_sheet(_("Payout"))
     row = _safe_rows(sheet)
+    row([_("Payout"), batch.reference])
+    row([_("Paid on"), _date(sheet, batch.executed_on) if batch.executed_on else "—"])
+    sheet.append([])
+    row([_("Serial number"), _("Product"), _("Installation date"), _("Own reference"), _("Amount (EUR)")])
     total = 0
     for serial, product, installed, reference, cents in (
         PayoutItem.objects.filter(batch=batch, company=company).order_by("serial")
         .values_list("serial", "registration__product__code", "registration__installed_on",
                      "registration__reference", "amount_cents")
     ):
-        row([serial, product, installed, reference, cents / 100])
+        row([serial, product, _date(sheet, installed), reference, _euro(sheet, cents)])
         total += cents
     sheet.append([])
-    sheet.append(["Total", None, None, None, total / 100])
+    row([_("Total"), None, None, None, _euro(sheet, total)])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _euro(sheet, cents):
+    """An amount as a number cell that Excel shows with two decimals in its reader's style."""
+    return text_safe_cell(sheet, cents / 100, "#,##0.00")
+
+
+def _date(sheet, day):
+    return text_safe_cell(sheet, day, "dd-mm-yyyy")
 
 
 def _safe_rows(sheet):

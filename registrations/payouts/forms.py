@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy
 
+from cashback.widgets import DateInput
 from devices.models import Campaign
 
 from ..companies.choices import Country
@@ -23,7 +24,7 @@ class SelectionForm(forms.Form):
     country = forms.ChoiceField(choices=[("", gettext_lazy("All countries")), *Country.choices], required=False,
                                 label=gettext_lazy("Country"))
     decided_until = forms.DateField(required=False, label=gettext_lazy("Decided on or before"),
-                                    widget=forms.DateInput(attrs={"type": "date"}))
+                                    widget=DateInput())
 
     def selection(self):
         data = self.cleaned_data
@@ -39,8 +40,8 @@ class ExpectedForm(SelectionForm):
 
 
 class ExportForm(forms.Form):
-    execution_date = forms.DateField(label=gettext_lazy("Execution date"), widget=forms.DateInput(attrs={"type": "date"}))
+    execution_date = forms.DateField(label=gettext_lazy("Execution date"), widget=DateInput())
 
 
 class PaidForm(forms.Form):
-    executed_on = forms.DateField(label=gettext_lazy("Paid on"), widget=forms.DateInput(attrs={"type": "date"}))
+    executed_on = forms.DateField(label=gettext_lazy("Paid on"), widget=DateInput())

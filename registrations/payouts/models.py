@@ -175,6 +175,8 @@ class PayoutBatchChange(models.Model):
     to_state = models.CharField(max_length=10, choices=PayoutBatch.State.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     note = models.TextField(blank=True)
+    # The day the step was for: the execution date of an export, the day the bank paid.
+    day = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

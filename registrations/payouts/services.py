@@ -51,16 +51,17 @@ class FourEyes(PayoutError):
     code = "four_eyes"
 
 
-def _record(batch, from_state, to_state, actor, note=""):
-    PayoutBatchChange.objects.create(batch=batch, from_state=from_state, to_state=to_state, actor=actor, note=note)
+def _record(batch, from_state, to_state, actor, note="", day=None):
+    PayoutBatchChange.objects.create(batch=batch, from_state=from_state, to_state=to_state, actor=actor, note=note,
+                                     day=day)
 
 
-def _step(batch, step, actor, *changed_fields, note=""):
+def _step(batch, step, actor, *changed_fields, note="", day=None):
     """Save the locked batch in the state `step` leads to, with the fields the step set, and
     record the move."""
     from_state, batch.state = batch.state, BATCH_MOVES[step][1]
     batch.save(update_fields=["state", *changed_fields])
-    _record(batch, from_state, batch.state, actor, note)
+    _record(batch, from_state, batch.state, actor, note, day)
 
 
 def _locked(batch, step):
@@ -179,8 +180,7 @@ def export_batch(batch, *, actor, execution_date):
         current.summary_file.save(f"{current.reference}.xlsx", ContentFile(summary_workbook(current, payments)),
                                   save=False)
         current.exported_at = timezone.now()
-        _step(current, "export", actor, "exported_at", "sepa_file", "summary_file",
-              note=f"execution date {execution_date:%Y-%m-%d}")
+        _step(current, "export", actor, "exported_at", "sepa_file", "summary_file", day=execution_date)
     return current
 
 
@@ -217,7 +217,7 @@ def mark_paid(batch, *, actor, executed_on):
         if len(paid) != current.item_count:
             raise PayoutError(_("Some registrations of this batch are no longer accepted; nothing was marked paid."))
         current.executed_on = executed_on
-        _step(current, "pay", actor, "executed_on", note=f"paid on {executed_on:%Y-%m-%d}")
+        _step(current, "pay", actor, "executed_on", day=executed_on)
         signals.batch_paid.send(sender=PayoutBatch, batch=current, company_ids=list(
             PayoutPayment.objects.filter(batch=current).values_list("company_id", flat=True)
         ))

@@ -102,16 +102,22 @@ def new_batch(request):
 
 @finance_required
 def batch_detail(request, pk):
-    batch = get_object_or_404(PayoutBatch.objects.select_related("created_by", "approved_by", "campaign"), pk=pk)
+    batch = get_object_or_404(PayoutBatch, pk=pk)
+    return _batch_page(request, batch)
+
+
+def _batch_page(request, batch, *, export_form=None, paid_form=None, status=200):
+    """The batch with its steps; a step refused for its date comes back with the date typed."""
+    batch = PayoutBatch.objects.select_related("created_by", "approved_by", "campaign").get(pk=batch.pk)
     tomorrow = timezone.localdate() + timedelta(days=1)
     return render(request, "payouts/finance_batch.html", {
         "batch": batch,
         "payments": selectors.company_totals(batch),
         "history": batch.history.select_related("actor"),
-        "export_form": ExportForm(initial={"execution_date": tomorrow}),
-        "paid_form": PaidForm(initial={"executed_on": timezone.localdate()}),
+        "export_form": export_form or ExportForm(initial={"execution_date": tomorrow}),
+        "paid_form": paid_form or PaidForm(initial={"executed_on": timezone.localdate()}),
         "can_approve": batch.state == PayoutBatch.State.OPEN and batch.created_by_id != request.user.pk,
-    })
+    }, status=status)
 
 
 def _act(request, pk, action):
@@ -143,27 +149,34 @@ def void(request, pk):
                                                                note=request.POST.get("note", "")))
 
 
-def _act_on_date(request, pk, form_class, missing, action):
-    """A step that needs a date: `action(batch, date)` once the form gives one."""
+def _act_on_date(request, pk, form_class, form_name, missing, action):
+    """A step that needs a date: `action(batch, date)` once the form gives one. When the date is
+    missing or the step is refused, the page comes back with the date as it was typed."""
+    batch = get_object_or_404(PayoutBatch, pk=pk)
     form = form_class(request.POST)
-    if not form.is_valid():
+    if form.is_valid():
+        try:
+            action(batch, next(iter(form.cleaned_data.values())))
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            return redirect("finance_batch", batch.pk)
+    else:
         messages.error(request, missing)
-        return redirect("finance_batch", pk)
-    day = next(iter(form.cleaned_data.values()))
-    return _act(request, pk, lambda batch: action(batch, day))
+    return _batch_page(request, batch, status=400, **{form_name: form})
 
 
 @require_POST
 @finance_required
 def export(request, pk):
-    return _act_on_date(request, pk, ExportForm, _("Choose the execution date."), lambda batch, day:
+    return _act_on_date(request, pk, ExportForm, "export_form", _("Choose the execution date."), lambda batch, day:
                         services.export_batch(batch, actor=request.user, execution_date=day))
 
 
 @require_POST
 @finance_required
 def paid(request, pk):
-    return _act_on_date(request, pk, PaidForm, _("Choose the date the bank paid."), lambda batch, day:
+    return _act_on_date(request, pk, PaidForm, "paid_form", _("Choose the date the bank paid."), lambda batch, day:
                         services.mark_paid(batch, actor=request.user, executed_on=day))
 
 

@@ -3,17 +3,22 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 
-from cashback.formatting import format_day, format_money
+from cashback.formatting import format_day, format_moment, format_money, format_short_day
 
+from ..companies.models import person_label
 from ..core.choices import Reason
 from ..core.wording import documents_due_day
 
 register = template.Library()
 
 
-@register.filter
-def money(cents):
-    return format_money(cents)
+# The one formatter of each kind, as filters: money, a day (1 december 2026), a day in a dense
+# table (1-12-2026), a moment (1 december 2026 14:05), a person (or the campaign team).
+register.filter("money", format_money)
+register.filter("day", format_day)
+register.filter("short_day", format_short_day)
+register.filter("moment", format_moment)
+register.filter("person", person_label)
 
 
 @register.simple_tag(takes_context=True)

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from cashback.errors import DomainError, InvalidInput
+from cashback.formatting import quoted
 from cashback.spreadsheets import FileRefused, formula_cells_without_value, iter_rows
 from devices.models import ProductModel
 
@@ -161,7 +162,7 @@ def _serial(value):
         value = str(value)
     if isinstance(value, (int, float)):
         if isinstance(value, float) and not value.is_integer():
-            raise InvalidInput(_("The serial number %(value)s is not a whole number.") % {"value": value}, field="serial")
+            raise InvalidInput(_("The serial number %(value)s is not a whole number.") % {"value": quoted(value)}, field="serial")
         if abs(value) >= 1e15:
             raise InvalidInput(
                 _("Excel stored the serial number as a number and kept only its first 15 digits (%(value)s). "
@@ -174,7 +175,7 @@ def _serial(value):
     if _SCIENTIFIC.match(text):
         raise InvalidInput(
             _("The serial number %(value)s was shortened by Excel. Format the column as text, type the serial "
-              "number again and upload the file again.") % {"value": text},
+              "number again and upload the file again.") % {"value": quoted(text)},
             field="serial",
         )
     return text, False
@@ -204,14 +205,14 @@ def _date(value):
         match = _ISO.match(text)
         if not match:
             raise InvalidInput(
-                _("“%(value)s” is not a date; write it as dd-mm-yyyy, for example 01-05-2026.") % {"value": text},
+                _("“%(value)s” is not a date; write it as dd-mm-yyyy, for example 01-05-2026.") % {"value": quoted(text)},
                 field="installed_on",
             )
         year, month, day = (int(part) for part in match.groups())
     try:
         return date(year, month, day)
     except ValueError:
-        raise InvalidInput(_("%(value)s is not an existing date.") % {"value": text}, field="installed_on") from None
+        raise InvalidInput(_("%(value)s is not an existing date.") % {"value": quoted(text)}, field="installed_on") from None
 
 
 def cell_text(value):

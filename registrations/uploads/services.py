@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cashback.errors import DomainError
+from cashback.formatting import quoted
 from cashback.spreadsheets import FileRefused, Limits, check_size, detect_format
 
 from ..core import registering
@@ -93,8 +94,8 @@ def problems(answers):
             device, raw = answer.row.device, answer.row.raw
             shown.append({
                 "row": answer.row.number,
-                "serial": device.serial if device else cell_text(raw.get("serial")),
-                "product": device.product_code if device else cell_text(raw.get("product")),
+                "serial": quoted(device.serial if device else cell_text(raw.get("serial"))),
+                "product": quoted(device.product_code if device else cell_text(raw.get("product"))),
                 "kind": answer.kind.value,
                 "message": answer.message,
             })

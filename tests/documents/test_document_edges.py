@@ -56,7 +56,7 @@ def test_an_upload_after_the_deadline_is_refused_even_before_the_nightly_job(ins
     installer_client.force_login(installer)
     page = installer_client.get(f"/registrations/{needs_documents.pk}/documents/").content.decode()
     assert "The deadline for documents has passed." in page and 'type="file"' not in page
-    with pytest.raises(InvalidTransition, match="The deadline for documents was June 29, 2026"):
+    with pytest.raises(InvalidTransition, match="The deadline for documents was 29 June 2026"):
         services.add_documents(needs_documents, files=[invoice()], user=None)
     needs_documents.refresh_from_db()
     assert needs_documents.status == Status.MORE_INFO

@@ -31,7 +31,7 @@ def post_files(client, registration, *files, kind="invoice"):
 def test_the_upload_page_says_what_is_accepted_and_by_when(installer_client, needs_documents):
     page = installer_client.get(f"/registrations/{needs_documents.pk}/documents/").content.decode()
     assert "PDF, JPEG or PNG, at most 10 MB a file" in page
-    assert "June 29, 2026" in page and "14 days left" in page
+    assert "29 June 2026" in page and "14 days left" in page
 
 
 def test_uploading_documents_moves_the_registration_to_in_review(installer_client, installer, needs_documents):

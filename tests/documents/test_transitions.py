@@ -132,7 +132,7 @@ def test_an_upload_in_the_last_second_beats_the_deadline(needs_documents, instal
 def test_the_deadline_job_runs_by_hand(needs_documents, time_machine, capsys):
     time_machine.move_to(datetime(2026, 7, 2, tzinfo=AMS))
     call_command("expire_document_deadlines")
-    assert "1 registration(s) expired" in capsys.readouterr().out
+    assert "1 registration expired, 0 reminded" in capsys.readouterr().out
 
 
 def test_expiring_before_the_deadline_is_refused(needs_documents):

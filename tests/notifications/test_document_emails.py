@@ -47,7 +47,7 @@ def test_more_information_needed_sends_an_email_with_everything_the_installer_ne
     assert "Registrations of STP10.0-3SE-40 are checked with documents" in body  # why
     assert "invoice or the commissioning protocol" in body  # which documents
     assert "PDF, JPEG or PNG, at most 10 MB a file" in body
-    assert "June 29, 2026" in body  # the deadline
+    assert "29 June 2026" in body  # the deadline
     assert f"http://127.0.0.1:8000/registrations/{registration.pk}/documents/" in body  # straight to upload
     html = message.alternatives[0][0]
     assert f"/registrations/{registration.pk}/documents/" in html and "<table" in html

@@ -9,7 +9,6 @@ import sepaxml
 from django.contrib.auth.models import Permission
 from django.core import mail
 from django.db import IntegrityError, transaction
-from django.test import Client
 from lxml import etree
 from openpyxl import load_workbook
 
@@ -25,52 +24,10 @@ from registrations.payouts import services as payouts
 from registrations.payouts.files import control_sum, remittance
 from registrations.payouts.models import BankAccountChange, PayoutBatch, PayoutItem
 from tests.conftest import PASSWORD, make_company
+from tests.payouts.helpers import ALL, client_for, paid_batch
 
 XSD = Path(sepaxml.__file__).parent / "schemas" / "pain.001.001.03.xsd"
 NS = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"}
-ALL = selectors.Selection()
-
-
-def finance_user(email):
-    user = User.objects.create_user(email=email, password=PASSWORD, is_staff=True, first_name=email.split("@")[0])
-    user.user_permissions.add(Permission.objects.get(codename="manage_payouts"))
-    return user
-
-
-@pytest.fixture
-def alice(db):
-    return finance_user("alice@example.com")
-
-
-@pytest.fixture
-def bob(db):
-    return finance_user("bob@example.com")
-
-
-def client_for(user):
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def with_bank(company, installer):
-    bank.set_bank_account(company, iban="NL91 ABNA 0417 1643 00", bic="ABNANL2A", holder="Zonnewerk B.V.", user=installer)
-    company.refresh_from_db()
-    return company
-
-
-@pytest.fixture
-def accepted(register, with_bank):
-    """Three accepted registrations of Zonnewerk (€200 each)."""
-    return [register(f"100000000{n}") for n in range(1, 4)]
-
-
-def paid_batch(alice, bob, selection=ALL):
-    batch = payouts.create_batch(selection, actor=alice)
-    payouts.approve_batch(batch, actor=bob)
-    payouts.export_batch(batch, actor=alice, execution_date=date(2026, 6, 15))
-    return payouts.mark_paid(batch, actor=bob, executed_on=date(2026, 6, 15))
 
 
 # Bank details ------------------------------------------------------------------------------

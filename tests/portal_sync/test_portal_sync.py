@@ -525,13 +525,13 @@ def test_the_overview_says_when_it_last_synchronised(standin, company, installer
     time_machine.move_to(datetime(2026, 6, 16, 2, 30, tzinfo=AMS))
     services.sync()
     page = installer_client.get("/").content.decode()
-    assert "last synchronised at June 16, 2026" in page
+    assert "last synchronised at 16 June 2026" in page
     assert "1 device registered automatically" in page and "1 not transferred: see why" in page
     standin.faults.down = {"sunny_portal"}
     time_machine.move_to(datetime(2026, 6, 17, 2, 30, tzinfo=AMS))
     services.sync()
     page = installer_client.get("/").content.decode()
-    assert "last synchronised at June 16, 2026" in page
+    assert "last synchronised at 16 June 2026" in page
     assert "could not reach a portal" in page
 
 

@@ -1,12 +1,15 @@
 """Run the monitoring-portal sync by hand: `manage.py sync_sunny_portal [--customer-number N]`."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 
+from cashback.commands import StaffCommand
+from cashback.formatting import format_number
 from portal_sync import services
 from portal_sync.models import SyncRun, skipped_label
 
 
-class Command(BaseCommand):
+class Command(StaffCommand):
     help = "Register the devices that Sunny Portal and ennexOS report for enrolled companies."
 
     def add_arguments(self, parser):
@@ -18,18 +21,23 @@ class Command(BaseCommand):
         except services.SyncAlreadyRunning as busy:
             raise CommandError(str(busy)) from None
         except services.LockLost:
-            raise CommandError("another run took over the lock (this one ran longer than its lock); "
-                               "what was synchronised before stays, the rest is left to that run") from None
-        self.stdout.write(
-            f"{run.get_state_display()} in {run.duration.total_seconds():.1f} s: {run.companies} companies, "
-            f"{run.devices_seen} devices seen, {run.registered} registered, {run.unchanged} unchanged"
-        )
+            raise CommandError(_("another run took over the lock (this one ran longer than its lock); what was "
+                                 "synchronised before stays, the rest is left to that run")) from None
+        self.stdout.write(_(
+            "%(state)s in %(seconds)s s: %(companies)s companies, %(seen)s devices seen, %(registered)s registered, "
+            "%(unchanged)s unchanged"
+        ) % {
+            "state": run.get_state_display(), "seconds": f"{run.duration.total_seconds():.1f}",
+            "companies": format_number(run.companies), "seen": format_number(run.devices_seen),
+            "registered": format_number(run.registered), "unchanged": format_number(run.unchanged),
+        })
         for reason, count in sorted(run.skipped.items()):
             self.stdout.write(f"  {skipped_label(reason)}: {count}")
         for error in run.errors[:20]:
             where = " ".join(filter(None, [error.get("portal"), error.get("customer_number")]))
-            self.stderr.write(f"  error {where}: {error['message']}")
+            self.stderr.write("  " + _("error %(where)s: %(message)s") % {"where": where, "message": error["message"]})
         if run.error_count > 20:
-            self.stderr.write(f"  … and {run.error_count - 20} more errors (see the admin)")
+            self.stderr.write("  " + _("… and %(count)s more errors (see the admin)")
+                              % {"count": format_number(run.error_count - 20)})
         if run.state == SyncRun.State.PARTIAL and not run.companies:
-            raise CommandError("nothing was synchronised")
+            raise CommandError(_("nothing was synchronised"))

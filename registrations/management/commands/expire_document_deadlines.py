@@ -1,9 +1,10 @@
-from django.core.management.base import BaseCommand
+from django.utils.translation import ngettext
 
+from cashback.commands import StaffCommand
 from registrations.documents import deadlines
 
 
-class Command(BaseCommand):
+class Command(StaffCommand):
     help = (
         "The nightly document-deadline job, by hand: more-information registrations whose deadline "
         "passed become not registrable, and the due reminders are sent."
@@ -11,4 +12,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         result = deadlines.run()
-        self.stdout.write(f"{result['expired']} registration(s) expired, {result['reminded']} reminded")
+        expired = ngettext("%(count)d registration expired", "%(count)d registrations expired", result["expired"])
+        reminded = ngettext("%(count)d reminded", "%(count)d reminded", result["reminded"])
+        self.stdout.write(f"{expired % {'count': result['expired']}}, {reminded % {'count': result['reminded']}}")

@@ -1,10 +1,13 @@
 from pathlib import Path
 
 from django.core.files import File
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import translation
+from django.utils.translation import gettext as _
 
+from cashback.commands import StaffCommand
+from cashback.formatting import format_number
 from cashback.spreadsheets import FileRefused
 from registrations.companies.models import Company
 from registrations.core.choices import RowResult
@@ -13,7 +16,7 @@ from registrations.uploads.models import Upload
 from registrations.uploads.results import build_workbook
 
 
-class Command(BaseCommand):
+class Command(StaffCommand):
     help = (
         "Register the devices in FILE (the Excel template, or any .xlsx/.xls/.ods/.csv with its columns) "
         "on behalf of the company with this customer number, exactly as an upload on the website. "
@@ -24,19 +27,18 @@ class Command(BaseCommand):
         parser.add_argument("file")
         parser.add_argument("--customer-number", required=True)
         parser.add_argument("--dry-run", action="store_true", help="check every row, register nothing")
-        parser.add_argument("--language", default="nl", help="language of the messages (nl, fr, en)")
 
-    def handle(self, *args, file, customer_number, dry_run, language, **options):
-        with translation.override(language):
-            self._import(Path(file), customer_number, dry_run, language)
+    def handle(self, *args, file, customer_number, dry_run, **options):
+        # The messages of the rows and the result workbook in the command's language (--language).
+        self._import(Path(file), customer_number, dry_run, translation.get_language())
 
     def _import(self, path, customer_number, dry_run, language):
         file = str(path)
         if not path.is_file():
-            raise CommandError(f"{file}: no such file")
+            raise CommandError(_("%(file)s: no such file") % {"file": file})
         company = Company.objects.filter(customer_number=customer_number.strip().upper()).first()
         if company is None:
-            raise CommandError(f"No company with customer number {customer_number}")
+            raise CommandError(_("No company with customer number %(number)s") % {"number": customer_number})
 
         with path.open("rb") as handle:
             upload = services.receive(
@@ -73,8 +75,12 @@ class Command(BaseCommand):
             with upload.result_file.open("rb") as stored, target.open("wb") as out:
                 out.write(stored.read())
 
-        verb = "would become" if dry_run else "registered as"
-        self.stdout.write(f"{company.name} ({company.customer_number}): {sum(counts.values())} rows {verb}:")
+        values = {"company": company.name, "number": company.customer_number,
+                  "rows": format_number(sum(counts.values()))}
+        if dry_run:
+            self.stdout.write(_("%(company)s (%(number)s): %(rows)s rows would become:") % values)
+        else:
+            self.stdout.write(_("%(company)s (%(number)s): %(rows)s rows registered as:") % values)
         for kind in RowResult:
-            self.stdout.write(f"  {kind.label:<28} {counts.get(kind, 0):>7}")
-        self.stdout.write(f"Result workbook: {target}")
+            self.stdout.write(f"  {kind.label:<28} {format_number(counts.get(kind, 0)):>7}")
+        self.stdout.write(_("Result workbook: %(path)s") % {"path": target})

@@ -109,6 +109,8 @@ class Command(BaseCommand):
                 "registration_deadline": date(today.year + 1, 1, 31),
                 "audit_sample_percent": 2,
                 "terms": DEMO_TERMS,
+                "terms_fr": DEMO_TERMS_FR,
+                "terms_en": DEMO_TERMS_EN,
             },
         )
         known = []
@@ -211,7 +213,17 @@ class Command(BaseCommand):
         self.stdout.write(f"  Known serials: 30<product 0-7><7 digits>, {SERIALS_PER_PRODUCT} per product.\n")
 
 
-DEMO_TERMS = """1. The campaign is open to installer companies established in the Netherlands, Belgium or Luxembourg.
+DEMO_TERMS = """1. De actie staat open voor installatiebedrijven die in Nederland, België of Luxemburg gevestigd zijn.
+2. Cashback wordt betaald per deelnemend apparaat dat binnen de actieperiode is geïnstalleerd en vóór de uiterste registratiedatum is geregistreerd.
+3. Elk serienummer wordt hoogstens één keer uitbetaald.
+4. SMA kan om de factuur of het inbedrijfstellingsprotocol vragen; documenten moeten binnen 14 dagen worden geüpload.
+5. Cashback wordt op de bankrekening van het bedrijf betaald nadat de registratie is goedgekeurd."""
+DEMO_TERMS_FR = """1. L'action est ouverte aux entreprises d'installation établies aux Pays-Bas, en Belgique ou au Luxembourg.
+2. Le cashback est versé pour chaque appareil éligible installé pendant la période de l'action et enregistré avant la date limite d'enregistrement.
+3. Chaque numéro de série est payé au plus une fois.
+4. SMA peut demander la facture ou le protocole de mise en service ; les documents doivent être téléchargés dans les 14 jours.
+5. Le cashback est versé sur le compte bancaire de l'entreprise une fois l'enregistrement accepté."""
+DEMO_TERMS_EN = """1. The campaign is open to installer companies established in the Netherlands, Belgium or Luxembourg.
 2. Cashback is paid per eligible device installed within the campaign period and registered before the registration deadline.
 3. Each serial number is paid at most once.
 4. SMA may ask for the invoice or the commissioning protocol; documents must be uploaded within 14 days.
