@@ -143,3 +143,38 @@ def test_the_compiled_catalogues_match_the_sources(language):
     stale = [msgid for ctxt, msgid, msgstr in po_entries(folder / "django.po")
              if catalog.get(f"{ctxt}\x04{msgid}" if ctxt else msgid) != msgstr]
     assert not stale, f"run `make messages` (compilemessages): {stale[:5]}"
+
+
+def test_the_campaign_terms_are_shown_in_the_readers_language(client, campaign):
+    campaign.terms, campaign.terms_fr = "De voorwaarden.", "Les conditions."
+    campaign.save()
+    assert "De voorwaarden." in Client(HTTP_ACCEPT_LANGUAGE="nl").get("/signup/").content.decode()
+    assert "Les conditions." in Client(HTTP_ACCEPT_LANGUAGE="fr").get("/signup/").content.decode()
+    # No English text: the Dutch one (the campaign's own language) rather than nothing.
+    assert "De voorwaarden." in Client(HTTP_ACCEPT_LANGUAGE="en").get("/signup/").content.decode()
+
+
+def test_staff_commands_speak_the_portals_language(needs_documents_expired, capsys):
+    from django.core.management import call_command
+
+    with translation.override("nl"):
+        call_command("expire_document_deadlines")
+    assert "1 registratie verlopen, 0 herinnerd" in capsys.readouterr().out
+    call_command("expire_document_deadlines", "--language", "fr")
+    assert "0 enregistrement expiré" in capsys.readouterr().out
+
+
+@pytest.fixture
+def needs_documents_expired(register, campaign, time_machine):
+    from devices.models import CampaignProduct
+
+    CampaignProduct.objects.filter(campaign=campaign).update(requires_documents=True)
+    registration = register()
+    time_machine.move_to("2026-07-02 10:00 +02:00")
+    return registration
+
+
+def test_the_admin_titles_a_history_row_in_words(register):
+    change = register().history.get()
+    with translation.override("en"):
+        assert str(change) == "new → Registration successful, not yet paid"

@@ -204,3 +204,14 @@ def test_the_email_link_opens_the_upload_page_after_login(client, register, docu
     assert response.status_code == 302 and response.url == f"/login/?next={link}"
     client.force_login(installer)
     assert "Upload documents" in client.get(link).content.decode()
+
+
+def test_an_ampersand_in_a_name_stays_an_ampersand_in_subject_and_text(installer_client, company, on_commit):
+    company.name = "Zon & Dak B.V."
+    company.save()
+    with on_commit():
+        installer_client.post("/company/invite/", {"email": "joris@zonnewerk.example"})
+    [message] = mail.outbox
+    assert message.subject == "Join Zon & Dak B.V. on the SMA Cashback portal"
+    assert "Zon & Dak B.V." in message.body and "&amp;" not in message.body
+    assert "Zon &amp; Dak B.V." in message.alternatives[0][0]  # HTML escapes it, as it must
