@@ -275,6 +275,8 @@ UPLOAD_MAX_UNCOMPRESSED_BYTES = env_int("UPLOAD_MAX_UNCOMPRESSED_BYTES", 200_000
 UPLOAD_MAX_COMPRESSION_RATIO = env_int("UPLOAD_MAX_COMPRESSION_RATIO", 100)
 # Files with more rows than this are checked and registered by the worker, with a progress bar.
 UPLOAD_SYNC_MAX_ROWS = env_int("UPLOAD_SYNC_MAX_ROWS", 2_000)
+# A preview not confirmed within this many hours expires (nothing registered; upload again).
+UPLOAD_CONFIRM_HOURS = env_int("UPLOAD_CONFIRM_HOURS", 24)
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 7)
 
 # Payouts: the account the SEPA credit transfers are made from.
@@ -367,6 +369,11 @@ CELERY_BEAT_SCHEDULE = {
     "document-deadlines": {
         "task": "registrations.tasks.document_deadlines",
         "schedule": crontab(hour=1, minute=15),
+    },
+    # Hourly: previews of uploads that nobody confirmed in time expire.
+    "unconfirmed-uploads": {
+        "task": "registrations.tasks.expire_unconfirmed_uploads",
+        "schedule": crontab(minute=5),
     },
     # Nightly, Europe/Amsterdam: register the devices the monitoring portals report.
     "portal-sync": {

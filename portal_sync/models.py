@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.db import models
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
@@ -82,6 +84,22 @@ class PortalDevice(models.Model):
     @property
     def transferred(self):
         return self.transfer in FINAL_TRANSFERS
+
+    @property
+    def register_yourself(self):
+        """The installer registers this one by hand (the portal cannot), on the form."""
+        return self.registration_id is None and (
+            self.transfer == Transfer.PREDATES
+            or (self.transfer == Transfer.INVALID and self.detail in ("startUpUtc", "dataReceivedUtc",
+                                                                      "customerNumberEnteredUtc"))
+        )
+
+    @property
+    def register_query(self):
+        """The registration form's fields that the portal knows, for a link to the form."""
+        values = {"serial": self.serial, "product": self.product_code, "postcode": self.postcode,
+                  "country": self.country, "installed_on": self.installed_on.isoformat() if self.installed_on else ""}
+        return urlencode({name: value for name, value in values.items() if value})
 
     @property
     def message(self):

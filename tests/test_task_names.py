@@ -5,10 +5,12 @@ from django.conf import settings
 
 from cashback import celery_app
 
-# The names as they were before registrations/ was split into packages (issue 11); never rename one.
+# The names as they were before registrations/ was split into packages (issue 11), and those added
+# since; never rename one.
 NAMES = {
     "registrations.tasks.check_upload",
     "registrations.tasks.document_deadlines",
+    "registrations.tasks.expire_unconfirmed_uploads",
     "registrations.tasks.notify_bank_details_changed",
     "registrations.tasks.notify_decision",
     "registrations.tasks.notify_documents_needed",

@@ -43,8 +43,10 @@ def signup(request):
             campaign=campaign,
         )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, _("Welcome! Your company is enrolled in %(campaign)s.") % {"campaign": campaign})
-        return redirect("overview")
+        messages.success(request, _("Welcome! Your company is enrolled in %(campaign)s. Enter the bank account the "
+                                    "cashback is paid to: it can then be paid as soon as registrations are accepted.")
+                         % {"campaign": campaign})
+        return redirect("bank_details")
     return render(request, "companies/signup.html", {
         "form": form, "campaign": campaign, "terms": campaign.terms_in(translation.get_language()),
     })

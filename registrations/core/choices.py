@@ -76,4 +76,6 @@ class RowResult(models.TextChoices):
     NOT_REGISTRABLE = "not_registrable", _("Not registrable")
     DUPLICATE_IN_FILE = "duplicate_in_file", _("Twice in this file")
     ALREADY_REGISTERED = "already_registered", _("Already registered")
+    # Registered before and refused then (an unknown serial sent again unchanged): not a success.
+    REFUSED_BEFORE = "refused_before", _("Refused before")
     INVALID = "invalid", _("Invalid value")

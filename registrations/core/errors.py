@@ -26,19 +26,29 @@ class DuplicateRegistration(DomainError):
 
     code = Reason.DUPLICATE.value
 
-    def __init__(self, *, serial, registered_at=None, registration_id=None, in_batch=False):
+    def __init__(self, *, serial, registered_at=None, registration_id=None, in_batch=False, refused_for=""):
         super().__init__(code="duplicate_in_batch" if in_batch else None, field="serial")
         self.serial = serial
         self.registered_at = registered_at
         self.registration_id = registration_id
+        # The reason the earlier registration was refused, if it was: then nothing was registered.
+        self.refused_for = refused_for
+
+    @property
+    def refused_before(self):
+        return bool(self.refused_for)
 
     @property
     def message(self):
         if self.code == "duplicate_in_batch":
             return _("Serial number %(serial)s appears more than once in this list.") % {"serial": self.serial}
-        return _("Your company already registered serial number %(serial)s on %(date)s.") % {
-            "serial": self.serial, "date": format_day(self.registered_at),
-        }
+        values = {"serial": self.serial, "date": format_day(self.registered_at)}
+        if self.refused_before:
+            return _(
+                "Serial number %(serial)s was refused on %(date)s (%(reason)s) and nothing changed now. Check the "
+                "serial number and the product type on the type label and correct the row."
+            ) % {**values, "reason": Reason(self.refused_for).label}
+        return _("Your company already registered serial number %(serial)s on %(date)s.") % values
 
     @property
     def registration(self):

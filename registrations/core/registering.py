@@ -250,6 +250,7 @@ class _Registrar:
             previous = own[0]
             return RowOutcome(row, clean=clean, error=DuplicateRegistration(
                 serial=serial, registered_at=previous["created_at"], registration_id=previous["id"],
+                refused_for=previous["reason"] if previous["status"] == Status.NOT_REGISTRABLE else "",
             ))
         if decision.status == Status.NOT_REGISTRABLE and not self.keep_refused:
             return RowOutcome(row, clean=clean, decision=decision, campaign=campaign)

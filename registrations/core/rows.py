@@ -35,7 +35,7 @@ def outcome_kind(outcome, error=None):
     if error.code == "duplicate_in_batch":
         return RowResult.DUPLICATE_IN_FILE
     if error.code == "duplicate":
-        return RowResult.ALREADY_REGISTERED
+        return RowResult.REFUSED_BEFORE if error.refused_before else RowResult.ALREADY_REGISTERED
     return RowResult.INVALID
 
 

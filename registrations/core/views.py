@@ -110,6 +110,9 @@ def register(request):
                 return redirect(f"{request.path}?last={registration.pk}")
     else:
         initial = {"country": request.company.country}
+        # A link from the monitoring-portal page brings what the portal knows of the device.
+        initial.update({name: request.GET[name] for name in ("serial", "product", "installed_on", "postcode", "country")
+                        if request.GET.get(name)})
         last_id = request.GET.get("last", "")
         if last_id.isdigit():
             last = Registration.objects.for_company(request.company).with_display_relations().filter(pk=last_id).first()

@@ -122,9 +122,13 @@ def paid_to_company(company):
     )
 
 
+def has_bank_details(company):
+    return BankAccount.objects.filter(company=company).exists()
+
+
 def waiting_for_bank_details(company):
     """(count, cents) of the company's accepted registrations held out for want of bank details."""
-    if BankAccount.objects.filter(company=company).exists():
+    if has_bank_details(company):
         return 0, 0
     row = Registration.objects.for_company(company).filter(
         status=Status.ACCEPTED, amount_cents__isnull=False

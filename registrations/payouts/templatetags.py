@@ -3,13 +3,17 @@ settings.TEMPLATES): the status overview shows what waits for the company's bank
 
 from django import template
 
-from .selectors import waiting_for_bank_details
+from .selectors import has_bank_details, waiting_for_bank_details
 
 register = template.Library()
 
 
 @register.inclusion_tag("payouts/_waiting_for_bank.html", takes_context=True)
 def bank_details_reminder(context):
-    """Accepted registrations (count and cashback) held out of payouts for want of bank details."""
-    count, cents = waiting_for_bank_details(context["request"].company)
-    return {"count": count, "cents": cents}
+    """A company without bank details: what waits for them (count and cashback of accepted
+    registrations), or, for its admin, that they are still to be entered."""
+    request = context["request"]
+    if has_bank_details(request.company):
+        return {}
+    count, cents = waiting_for_bank_details(request.company)
+    return {"missing": True, "count": count, "cents": cents, "is_admin": request.membership.is_admin}

@@ -34,6 +34,7 @@ class Upload(models.Model):
         IMPORTED = "imported", _("Registered")
         REFUSED = "refused", _("Refused")
         CANCELLED = "cancelled", _("Cancelled")
+        EXPIRED = "expired", _("Not confirmed in time")
         FAILED = "failed", _("Failed")
 
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="uploads", verbose_name=_("company"))

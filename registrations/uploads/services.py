@@ -7,6 +7,7 @@ Every row gets an answer; a file that cannot be read changes nothing and says wh
 import hashlib
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -152,12 +153,18 @@ def preview_upload(upload):
 
 def start_import(upload, *, user):
     """The installer confirms the preview; registering starts (here or in the worker)."""
+    started = False
     with transaction.atomic():
         current = Upload.objects.select_for_update().get(pk=upload.pk)
-        if current.state != Upload.State.CHECKED:
-            raise InvalidTransition(_("This upload was already registered or cancelled."))
-        current.state = Upload.State.IMPORTING
-        current.save(update_fields=["state"])
+        if current.state == Upload.State.CHECKED and _waited_too_long(current, timezone.now()):
+            _expire(current)  # the hourly job had not come round yet; the expiry is kept
+        elif current.state == Upload.State.CHECKED:
+            current.state, started = Upload.State.IMPORTING, True
+            current.save(update_fields=["state"])
+    if current.state == Upload.State.EXPIRED:
+        raise InvalidTransition(current.error)
+    if not started:
+        raise InvalidTransition(_("This upload was already registered or cancelled."))
     upload.state = Upload.State.IMPORTING
     return upload
 
@@ -185,6 +192,36 @@ def register_upload(upload):
             )
         write_result_workbook(upload, answers)
     return upload
+
+
+def expire_unconfirmed(now=None):
+    """Previews nobody confirmed within UPLOAD_CONFIRM_HOURS expire, with a note on the upload
+    (hourly, by beat): the file is evidence and stays; registering it means uploading it again,
+    checked against what has been registered since."""
+    now = now or timezone.now()
+    count = 0
+    for upload in Upload.objects.filter(state=Upload.State.CHECKED, checked_at__lt=_confirm_by(now)):
+        with transaction.atomic():
+            current = Upload.objects.select_for_update().get(pk=upload.pk)
+            if current.state == Upload.State.CHECKED:
+                _expire(current)
+                count += 1
+    return count
+
+
+def _confirm_by(now):
+    return now - timedelta(hours=settings.UPLOAD_CONFIRM_HOURS)
+
+
+def _waited_too_long(upload, now):
+    return upload.checked_at is not None and upload.checked_at < _confirm_by(now)
+
+
+def _expire(upload):
+    with translation.override(upload.language):
+        error = _("This preview was not confirmed within %(hours)s hours, so nothing was registered. Upload the "
+                  "file again to register it.") % {"hours": settings.UPLOAD_CONFIRM_HOURS}
+    _finish(upload, Upload.State.EXPIRED, error=error)
 
 
 def cancel_upload(upload):

@@ -18,3 +18,9 @@ def register_upload(upload_id):
     upload = Upload.objects.select_related("company", "uploaded_by").get(pk=upload_id)
     if upload.state == Upload.State.IMPORTING:
         services.register_upload(upload)
+
+
+@shared_task(name="registrations.tasks.expire_unconfirmed_uploads")
+def expire_unconfirmed_uploads():
+    """Hourly: previews nobody confirmed in time expire (with a note on the upload)."""
+    return services.expire_unconfirmed()

@@ -353,3 +353,10 @@ def test_the_schema_validates_and_the_docs_are_served(key, capsys):
         assert part in text, part
     docs = api().get("/api/v1/docs/")
     assert docs.status_code == 200 and b"swagger-ui" in docs.content
+
+
+def test_revoking_a_token_asks_first_naming_what_will_happen(installer_client, company, installer):
+    create_token(company, name="ERP production", user=installer)
+    page = installer_client.get("/company/api-tokens/").content.decode()
+    assert "Software that uses “ERP production” stops working at once" in page
+    assert "Yes, revoke “ERP production”" in page

@@ -56,3 +56,17 @@ def screenshot(page):
         (other or page).screenshot(path=str(ARTIFACTS / f"{name}-{device or page.device}.png"), full_page=True)
 
     return shoot
+
+
+def header_menu(page):
+    """The header's links and buttons, after opening the menu where it is folded (a phone)."""
+    button = page.locator("label.menu-button")
+    if button.count() and button.is_visible() and not page.locator("#menu-toggle").is_checked():
+        button.click()
+    return page.locator("header")
+
+
+def confirm(page, step, yes):
+    """An irreversible step: open it (its <summary>), then press its confirmation button."""
+    page.locator("details.confirm > summary", has_text=step).click()
+    page.get_by_role("button", name=yes).click()

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from devices.models import CampaignProduct
 from registrations.core.choices import Status
 from registrations.core.models import Registration
+from tests.browser.conftest import confirm
 from tests.files import pdf_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -58,7 +59,7 @@ def test_email_link_upload_review_approve(page, browser, live_server, settings, 
     expect(review.locator("object.document-view")).to_be_attached()
     expect(review.get_by_text("Zonnewerk B.V.")).to_be_visible()
     screenshot("review-screen", review, device="desktop")
-    review.get_by_role("button", name=re.compile("^Approve")).click()
+    confirm(review, "Approve", re.compile("^Yes, approve"))
     expect(review.get_by_text("Nothing to review. Well done.")).to_be_visible()
     staff_context.close()
 

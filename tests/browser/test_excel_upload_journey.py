@@ -26,7 +26,7 @@ def log_in(page, user):
 
 def test_template_upload_preview_confirm_result(page, installer, campaign, known, tmp_path, screenshot):
     log_in(page, installer)
-    page.get_by_role("link", name="Upload Excel").first.click()
+    page.locator("main").get_by_role("link", name="Upload Excel").click()
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the Excel template").click()
     template = tmp_path / "template.xlsx"

@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from registrations.core.models import Registration
+from tests.browser.conftest import header_menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -30,11 +31,14 @@ def test_sign_up_enrol_register_and_see_it_in_the_overview(page, campaign, known
     page.get_by_label("My company accepts the campaign terms.").check()
     page.get_by_role("button", name="Create account and enrol").click()
 
-    expect(page.get_by_role("heading", name="Status overview")).to_be_visible()
+    # A new company is asked for its bank account first.
+    expect(page.get_by_role("heading", name="Bank details", exact=True).first).to_be_visible()
     expect(page.get_by_text("Your company is enrolled in SMA Cashback 2026")).to_be_visible()
+    header_menu(page).get_by_role("link", name="Status overview").click()
     expect(page.get_by_text("No devices registered yet.")).to_be_visible()
+    expect(page.get_by_text("Enter your company's bank details")).to_be_visible()
 
-    page.get_by_role("link", name="Register a device").first.click()
+    page.locator("main").get_by_role("link", name="Register a device").first.click()
     page.get_by_label("Serial number").fill("SN: 1000000001")
     page.get_by_label("Product type").select_option("STP10.0-3SE-40")
     page.get_by_label("Installation date").fill("2026-05-01")
@@ -54,7 +58,7 @@ def test_sign_up_enrol_register_and_see_it_in_the_overview(page, campaign, known
     page.get_by_role("button", name="Register it as STP5.0-3SE-40").click()
     expect(page.get_by_role("status").filter(has_text="Registration successful, not yet paid")).to_be_visible()
 
-    page.get_by_role("link", name="Status overview").click()
+    header_menu(page).get_by_role("link", name="Status overview").click()
     expect(page.get_by_role("link", name="1000000001")).to_be_visible()
     expect(page.get_by_text("Fam. Jansen")).to_be_visible()
     screenshot("overview")

@@ -11,6 +11,7 @@ from registrations.companies.models import User
 from registrations.core.choices import Status
 from registrations.core.models import Registration
 from registrations.payouts.models import PayoutBatch
+from tests.browser.conftest import confirm
 from tests.conftest import PASSWORD
 
 from .test_excel_upload_journey import log_in
@@ -35,7 +36,7 @@ def test_bank_details_batch_four_eyes_paid(page, browser, live_server, register,
         register(f"100000000{n}")
     log_in(page, installer)
     expect(page.get_by_text("3 accepted registrations (€ 600.00) wait for your bank details")).to_be_visible()
-    page.get_by_role("link", name="Bank details").first.click()
+    page.locator("main").get_by_role("link", name="Bank details").first.click()
     page.get_by_label("IBAN").fill("NL91 ABNA 0417 1643 01")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("This IBAN is not valid")).to_be_visible()
@@ -59,12 +60,12 @@ def test_bank_details_batch_four_eyes_paid(page, browser, live_server, register,
     bob = staff_page(browser, live_server, users[1])
     bob.goto(batch_url)
     bob.get_by_role("button", name="Approve").click()
-    expect(bob.get_by_role("button", name="Export the SEPA file")).to_be_visible()
-    bob.get_by_role("button", name="Export the SEPA file").click()
+    expect(bob.get_by_text("Export the SEPA file")).to_be_visible()
+    confirm(bob, "Export the SEPA file", re.compile("^Yes, export and lock"))
     with bob.expect_download() as download:
         bob.get_by_role("link", name=re.compile(r"SEPA file")).click()
     assert download.value.suggested_filename.endswith(".xml")
-    bob.get_by_role("button", name="Mark as paid").click()
+    confirm(bob, "Mark as paid", re.compile(r"^Yes, CB-\S+ is paid"))
     expect(bob.get_by_text(re.compile(r"Paid on \d+"))).to_be_visible()
     screenshot("finance-batch", bob, device="desktop")
     alice.context.close()

@@ -31,7 +31,7 @@ SIGNUP = {
 
 def test_it_signs_up_a_company_admin_with_an_enrolment(client, campaign):
     response = client.post("/signup/", SIGNUP)
-    assert response.status_code == 302 and response.url == "/"
+    assert response.status_code == 302 and response.url == "/company/bank/"  # asked for the bank details first
     user = User.objects.get()
     assert user.email == "sanne@zonnewerk.example"
     company = Company.objects.get()

@@ -162,3 +162,11 @@ def test_colleagues_of_other_companies_see_nothing_of_each_other(client, campaig
     client.force_login(stranger.memberships.get().user)
     assert client.get("/").context["page"].paginator.count == 0
     assert "admin@zonnewerk.example" not in client.get("/company/").content.decode()
+
+
+def test_removing_a_colleague_asks_first_naming_what_will_happen(installer_client, company):
+    colleague = User.objects.create_user(email="joris@zonnewerk.example", password="x-y-z-1-2-3")
+    Membership.objects.create(user=colleague, company=company)
+    page = installer_client.get("/company/").content.decode()
+    assert "joris@zonnewerk.example can no longer log in; the devices they registered stay" in page
+    assert "Yes, remove joris@zonnewerk.example" in page

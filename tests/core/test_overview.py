@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from datetime import date
 
 import pytest
@@ -257,3 +258,12 @@ def test_installers_see_the_campaign_team_not_a_staff_members_name(installer_cli
     page = installer_client.get(f"/registrations/{registration.pk}/").content.decode()
     assert "SMA campaign team" in page
     assert staff.email not in page
+
+
+def test_a_refusal_is_a_compact_badge_with_its_reason_beside_it(installer_client, register):
+    register(serial="1999999999")  # unknown serial
+    page = installer_client.get("/").content.decode()
+    badge = re.search(r'<span class="badge not_registrable" title="([^"]+)">([^<]+)</span>', page)
+    assert badge.group(2) == "Not registrable"  # the brief's words, short
+    assert badge.group(1).startswith("Not registrable – The product STP10.0-3SE-40 with serial number 1999999999")
+    assert "Unknown serial number" in page  # the reason beside it

@@ -3,7 +3,7 @@
 import pytest
 
 from registrations.documents.models import Document
-from tests.documents.test_documents import needs_documents, post_files  # noqa: F401
+from tests.documents.test_documents import post_files
 from tests.files import image_bytes, pdf_bytes, pdf_with, png_of_size
 
 

@@ -7,19 +7,12 @@ import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from devices.models import CampaignProduct
 from registrations.core.choices import Reason, Status
 from registrations.documents import tasks
 from registrations.documents.models import Document
 from tests.files import image_bytes, pdf_bytes
 
 AMS = ZoneInfo("Europe/Amsterdam")
-
-
-@pytest.fixture
-def needs_documents(register, campaign):
-    CampaignProduct.objects.filter(campaign=campaign).update(requires_documents=True)
-    return register()
 
 
 def post_files(client, registration, *files, kind="invoice"):

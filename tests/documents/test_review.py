@@ -2,40 +2,12 @@
 
 from datetime import timedelta
 
-import pytest
 from django.core import mail
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from devices.models import CampaignProduct
 from registrations.companies.models import User
 from registrations.core.choices import Reason, Status
-from registrations.documents import services
-from tests.files import image_bytes, pdf_bytes
-
-
-@pytest.fixture
-def documents_required(campaign):
-    CampaignProduct.objects.filter(campaign=campaign).update(requires_documents=True)
-
-
-@pytest.fixture
-def in_review(register, installer, documents_required, time_machine):
-    """in_review(serial) -> a registration whose installer uploaded an invoice and a photo."""
-
-    def make(serial="1000000001", *, company=None, user=None, **kwargs):
-        user = user or installer
-        registration = register(serial, company=company or user.membership.company, user=user, **kwargs)
-        services.add_documents(registration, user=user, files=[
-            ("invoice", SimpleUploadedFile("factuur.pdf", pdf_bytes())),
-            ("commissioning_protocol", SimpleUploadedFile("foto.png", image_bytes("PNG"))),
-        ])
-        time_machine.shift(timedelta(minutes=1))  # the queue's order is by arrival
-        registration.refresh_from_db()
-        return registration
-
-    return make
 
 
 def decide(client, registration, decision, note=""):

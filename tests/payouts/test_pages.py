@@ -44,3 +44,20 @@ def test_a_refused_date_comes_back_as_it_was_typed(accepted, alice, bob):
     assert 'value="2026-06-01"' in page  # not the default again: the user sees what was refused
     assert PayoutBatch.objects.get().state == PayoutBatch.State.APPROVED
     assert date(2026, 6, 1) < timezone.localdate()
+
+
+def test_export_and_paid_ask_first_naming_what_will_happen(accepted, alice, bob):
+    batch = approved_batch(alice, bob)
+    page = client_for(alice).get(f"/finance/{batch.pk}/").content.decode()
+    assert '<details class="confirm' in page
+    assert "This makes the SEPA file of 1 payments (€ 600.00) and locks the batch" in page
+    assert f"Yes, export and lock {batch.reference}" in page
+    payouts.export_batch(batch, actor=alice, execution_date=timezone.localdate())
+    page = client_for(alice).get(f"/finance/{batch.pk}/").content.decode()
+    assert "All 3 registrations of the batch become “Registered – Payment made”" in page
+    assert f"Yes, {batch.reference} is paid" in page
+
+
+def test_a_company_without_bank_details_is_asked_for_them(installer_client, company):
+    page = installer_client.get("/").content.decode()
+    assert "Enter your company's bank details" in page

@@ -1,5 +1,6 @@
 """The daily sync from the monitoring portals: the real client over HTTP against the stand-in."""
 
+import re
 import time
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -568,3 +569,15 @@ def test_the_deploy_check_wants_https_and_no_credentials_in_urls(settings):
     settings.PORTALS = [{"name": "sunny_portal", "base_url": "https://portal.example.com", "token_url": "",
                          "client_id": "x", "client_secret": "y"}]
     assert portal_urls_are_https(None) == []
+
+
+def test_a_device_to_register_by_hand_links_to_the_form_filled_in(standin, company, installer_client):
+    standin.load(feed(sunny_portal=[profile("100200", plant(
+        device("1000000002", data="2026-03-01T07:59:59Z"),  # before the number: not transferred
+    ), entered="2026-03-01T08:00:00Z")]))
+    services.sync()
+    page = installer_client.get("/portal-devices/").content.decode()
+    link = re.search(r'href="(/registrations/new/\?[^"]+)">Register this device', page).group(1)
+    form = installer_client.get(link.replace("&amp;", "&")).content.decode()
+    assert 'value="1000000002"' in form
+    assert '<option value="STP10.0-3SE-40" selected>' in form

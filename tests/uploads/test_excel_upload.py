@@ -117,7 +117,7 @@ def test_upload_shows_a_preview_and_registers_nothing_yet(installer_client, regi
     assert uploaded.state == Upload.State.CHECKED
     assert uploaded.check_counts == {
         "registered": 1, "more_info": 1, "not_registrable": 1, "duplicate_in_file": 1,
-        "already_registered": 1, "invalid": 2,
+        "already_registered": 1, "refused_before": 0, "invalid": 2,
     }
     assert Registration.objects.count() == 2  # only the two made before
     html = page.content.decode()

@@ -1,0 +1,61 @@
+"""The upload as an installer follows it: what a second upload says, what cannot be confirmed,
+what happens to a preview nobody confirms."""
+
+from datetime import date, timedelta
+
+from django.utils import timezone
+
+from registrations.core.choices import RowResult
+from registrations.uploads import tasks
+from registrations.uploads.models import Upload
+from tests.uploads.test_excel_upload import upload, workbook_bytes
+
+UNKNOWN = ("1999999999", "STP10.0-3SE-40", date(2026, 5, 1), "3511 AB", "NL", "")
+GOOD = ("1000000001", "STP10.0-3SE-40", date(2026, 5, 1), "3511 AB", "NL", "")
+
+
+def registered(client, rows):
+    uploaded = upload(client, workbook_bytes(rows)).context["upload"]
+    client.post(f"/registrations/uploads/{uploaded.pk}/confirm/")
+    return uploaded
+
+
+def test_a_refused_serial_sent_again_is_refused_before_not_already_registered(installer_client):
+    registered(installer_client, [UNKNOWN, GOOD])
+    page = upload(installer_client, workbook_bytes([UNKNOWN, GOOD]))
+    again = page.context["upload"]
+    assert again.check_counts[RowResult.REFUSED_BEFORE] == 1
+    assert again.check_counts[RowResult.ALREADY_REGISTERED] == 1
+    [refused] = [p for p in again.problems if p["serial"] == "1999999999"]
+    assert refused["kind"] == RowResult.REFUSED_BEFORE
+    assert "was refused on" in refused["message"] and "Unknown serial number" in refused["message"]
+    assert "already registered" not in refused["message"]
+
+
+def test_a_file_with_nothing_to_register_offers_no_register_button(installer_client):
+    registered(installer_client, [GOOD])
+    page = upload(installer_client, workbook_bytes([GOOD])).content.decode()
+    assert "Nothing in this file would be registered." in page
+    assert "Register 0 rows" not in page and "/confirm/" not in page
+
+
+def test_a_preview_nobody_confirms_expires_after_a_day_with_a_note(installer_client, time_machine):
+    uploaded = upload(installer_client, workbook_bytes([GOOD])).context["upload"]
+    time_machine.shift(timedelta(hours=23))
+    assert tasks.expire_unconfirmed_uploads() == 0
+    time_machine.shift(timedelta(hours=2))
+    assert tasks.expire_unconfirmed_uploads() == 1
+    uploaded.refresh_from_db()
+    assert uploaded.state == Upload.State.EXPIRED
+    page = installer_client.get(f"/registrations/uploads/{uploaded.pk}/").content.decode()
+    assert "Not confirmed in time" in page and "not confirmed within 24 hours" in page
+
+
+def test_confirming_a_stale_preview_is_refused_even_before_the_hourly_job(installer_client, time_machine):
+    uploaded = upload(installer_client, workbook_bytes([GOOD])).context["upload"]
+    time_machine.shift(timedelta(hours=25))
+    page = installer_client.post(f"/registrations/uploads/{uploaded.pk}/confirm/", follow=True).content.decode()
+    assert "not confirmed within 24 hours" in page
+    uploaded.refresh_from_db()
+    assert uploaded.state == Upload.State.EXPIRED
+    assert uploaded.checked_at < timezone.now() - timedelta(hours=24)
