@@ -89,16 +89,23 @@ def count_outcomes(answers):
 
 
 def problems(answers):
+    """The rows the preview lists, each message in every language: the page is read in the
+    reader's language, which need not be the one the file was uploaded in."""
     shown = []
     for answer in answers:
         if answer.kind != RowResult.REGISTERED:
             device, raw = answer.row.device, answer.row.raw
+            messages = {}
+            for language, _name in settings.LANGUAGES:
+                with translation.override(language):
+                    messages[language] = answer.message
             shown.append({
                 "row": answer.row.number,
                 "serial": quoted(device.serial if device else cell_text(raw.get("serial"))),
                 "product": quoted(device.product_code if device else cell_text(raw.get("product"))),
                 "kind": answer.kind.value,
-                "message": answer.message,
+                "message": answer.message,  # in the upload's language, as the result workbook
+                "messages": messages,
             })
             if len(shown) == PROBLEMS_SHOWN:
                 break

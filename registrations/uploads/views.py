@@ -69,8 +69,10 @@ def upload_detail(request, pk):
     if upload.state == Upload.State.CHECKED:
         kind = request.GET.get("kind", "")
         kind = kind if kind in RowResult.values else ""
+        language = translation.get_language()
         problems = [
-            {**p, "kind_label": RowResult(p["kind"]).label} for p in upload.problems if not kind or p["kind"] == kind
+            {**p, "kind_label": RowResult(p["kind"]).label, "message": _problem_message(p, language)}
+            for p in upload.problems if not kind or p["kind"] == kind
         ]
         counts = upload.check_counts
         context.update(
@@ -89,6 +91,12 @@ def upload_detail(request, pk):
     elif upload.busy:
         context["progress"] = selectors.progress_of(upload)
     return render(request, "uploads/upload_detail.html", context)
+
+
+def _problem_message(problem, language):
+    """In the reader's language (previews made before messages were kept per language have one)."""
+    messages = problem.get("messages")
+    return messages.get(language) or messages.get(settings.LANGUAGE_CODE, "") if messages else problem["message"]
 
 
 def _counts(counts):

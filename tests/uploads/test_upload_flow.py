@@ -59,3 +59,12 @@ def test_confirming_a_stale_preview_is_refused_even_before_the_hourly_job(instal
     uploaded.refresh_from_db()
     assert uploaded.state == Upload.State.EXPIRED
     assert uploaded.checked_at < timezone.now() - timedelta(hours=24)
+
+
+def test_the_preview_speaks_the_readers_language_not_the_uploads(installer_client, installer):
+    uploaded = upload(installer_client, workbook_bytes([UNKNOWN])).context["upload"]
+    assert uploaded.language == "en"
+    installer.language = "fr"  # a colleague reading French, or the same person later
+    installer.save()
+    page = installer_client.get(f"/registrations/uploads/{uploaded.pk}/").content.decode()
+    assert "Le numéro de série 1999999999 ne figure pas dans la liste des appareils SMA" in page

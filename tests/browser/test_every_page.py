@@ -1,0 +1,264 @@
+"""The gate: every page of the portal, in Dutch, French and English, at desktop and phone width.
+
+The pages come from the URL configuration, so a new page is walked without anyone adding it
+here; a page with parameters needs a sample below (the test says which). Every page a person
+can open is loaded in Chromium and fails the gate on: an answer that is not 200, a failed
+request for anything on it, a JavaScript error, horizontal scrolling at 390 px, a tap target
+under 32 px on a phone, and English catalogue text on a Dutch or French page. Every other
+answer (a redirect, a file, a page for another role) is checked with the test client: never a
+404, 400 or 500. A screenshot of each page at each width lands in test-artifacts/pages/.
+"""
+
+import io
+from datetime import date
+
+import pytest
+from django.contrib.auth.tokens import default_token_generator
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.test import Client
+from django.urls import URLResolver, get_resolver, reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from openpyxl import Workbook
+
+from registrations.api.services import create_token
+from registrations.companies.models import Company, User
+from registrations.companies.services import invite_colleague
+from registrations.core.choices import Status
+from registrations.core.models import Registration
+from registrations.documents.models import Document
+from registrations.payouts import selectors as payout_selectors
+from registrations.payouts import services as payouts
+from registrations.uploads import services as uploads
+from tests.browser.conftest import ARTIFACTS
+from tests.language import wrong_language_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# Not the portal's pages: Django's admin (its own translations), the REST API and its schema
+# (JSON, tested in tests/api), the icon, and the language switch and logout (POST only).
+NOT_PAGES = ("admin/", "api/", "favicon.ico")
+
+# Who opens the pages. A page is walked in the browser for each role that gets it as HTML.
+ROLES = ("installer", "colleague", "reviewer", "finance", "visitor")
+PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1366, "height": 900}
+MIN_TAP = 32  # px, a finger on a phone (WCAG 2.5.8 asks 24)
+
+
+def urls():
+    """(name, route, parameters) of every URL of the portal."""
+
+    def walk(patterns, prefix=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            else:
+                yield pattern.name, prefix + str(pattern.pattern), list(pattern.pattern.converters)
+
+    return [(name, route, params) for name, route, params in walk(get_resolver().url_patterns)
+            if not route.startswith(NOT_PAGES)]
+
+
+def demo_site():
+    """The demo data and what it lacks: a paid and an open batch, uploads, a token, an invitation."""
+    call_command("seed_demo", stdout=io.StringIO())
+    staff, finance = User.objects.get(email="staff@example.com"), User.objects.get(email="finance@example.com")
+    demo = Company.objects.get(customer_number="100200")
+    installer = User.objects.get(email="installer@example.com")
+    paid = payouts.create_batch(payout_selectors.Selection(), actor=staff)
+    payouts.approve_batch(paid, actor=finance)
+    payouts.export_batch(paid, actor=staff, execution_date=date(2026, 6, 15))
+    payouts.mark_paid(paid, actor=finance, executed_on=date(2026, 6, 15))
+    workbook = Workbook()
+    workbook.active.append(["Serienummer", "Producttype", "Installatiedatum", "Postcode"])
+    workbook.active.append(["3030000350", "STP10.0-3SE-40", date(2026, 5, 1), "3511 AB"])
+    workbook.active.append(["3039999990", "STP10.0-3SE-40", date(2026, 5, 1), "3511 AB"])
+    content = io.BytesIO()
+    workbook.save(content)
+    checked = uploads.receive(company=demo, uploaded_file=SimpleUploadedFile("apparaten.xlsx", content.getvalue()),
+                              user=installer, language="nl")
+    uploads.preview_upload(checked)
+    imported = uploads.receive(company=demo, uploaded_file=SimpleUploadedFile("apparaten.xlsx", content.getvalue()),
+                               user=installer, language="nl")
+    uploads.preview_upload(imported)
+    uploads.start_import(imported, user=installer)
+    uploads.register_upload(imported)
+    create_token(demo, name="ERP", user=installer)
+    invitation = invite_colleague(company=demo, email="nieuw@zonnewerk.example", invited_by=installer)
+    return {
+        "registration": demo.registrations.filter(status=Status.ACCEPTED).first(),
+        "more_info": demo.registrations.filter(status=Status.MORE_INFO).first(),
+        "in_review": Registration.objects.filter(status=Status.IN_REVIEW).first(),
+        "document": Document.objects.first(),
+        "checked": checked, "imported": imported, "batch": paid, "invitation": invitation,
+        "reset": (urlsafe_base64_encode(force_bytes(installer.pk)), default_token_generator.make_token(installer)),
+    }
+
+
+def samples(site):
+    """The parameters to open each page with parameters."""
+    upload = {"pk": site["imported"].pk}
+    return {
+        "registration_detail": [{"pk": site["registration"].pk}, {"pk": site["more_info"].pk}],
+        "upload_documents": [{"pk": site["more_info"].pk}, {"pk": site["in_review"].pk}],
+        "document_file": [{"pk": site["document"].pk}],
+        "review_registration": [{"pk": site["in_review"].pk}],
+        "export": [{"fmt": "csv"}, {"fmt": "xlsx"}],
+        "upload_detail": [upload, {"pk": site["checked"].pk}],
+        "upload_status": [upload], "upload_file": [upload], "upload_result": [upload],
+        "upload_check": [{"pk": site["checked"].pk}],
+        "finance_batch": [{"pk": site["batch"].pk}],
+        "finance_batch_file": [{"pk": site["batch"].pk, "which": "sepa"}, {"pk": site["batch"].pk, "which": "summary"}],
+        "payout_specification": [{"pk": site["batch"].pk}],
+        "accept_invitation": [{"token": site["invitation"].token}],
+        "password_reset_confirm": [{"uidb64": site["reset"][0], "token": site["reset"][1]}],
+    }
+
+
+def addresses(site):
+    """Every URL to open, with the pages that need parameters filled in from the samples."""
+    known, found, missing = samples(site), [], []
+    for name, route, params in urls():
+        if not params:
+            found.append((name, reverse(name)))
+        elif name in known:
+            found += [(name, reverse(name, kwargs=kwargs)) for kwargs in known[name]]
+        elif not _post_only(name, params):
+            missing.append(name)
+    assert not missing, f"add a sample for these pages to samples(): {missing}"
+    return found
+
+
+def _post_only(name, params):
+    """A step (POST only): opened with a made-up id it must say 405, which proves the point."""
+    url = reverse(name, kwargs={param: 1 if param == "pk" else "x" for param in params})
+    return Client().get(url).status_code == 405
+
+
+def users():
+    return {
+        "installer": User.objects.get(email="installer@example.com"),
+        "colleague": User.objects.get(email="colleague@example.com"),
+        "reviewer": User.objects.get(email="staff@example.com"),
+        "finance": User.objects.get(email="finance@example.com"),
+        "visitor": None,
+    }
+
+
+def client_for(user, language):
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    if user is not None:
+        user.language = language  # the signed-in person's choice; visitors get their browser's
+        user.save(update_fields=["language"])
+        client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("language", ["nl", "fr", "en"])
+def test_every_page_in_every_language_at_both_widths(browser, live_server, language):
+    site = demo_site()
+    problems, walked, everything, with_parameters = [], [], addresses(site), samples(site)
+    for role, user in users().items():
+        client = client_for(user, language)
+        pages = []
+        for name, url in everything:
+            response = client.get(url)
+            # Another company's object (or an installer's, for staff) is a 404 by design.
+            not_theirs = (response.status_code == 404 and role not in ("installer", "colleague")
+                          and name in with_parameters)
+            if (response.status_code in (400, 404) and not not_theirs) or response.status_code >= 500:
+                problems.append(f"{role} {url}: HTTP {response.status_code}")
+            elif response.status_code == 200 and response["Content-Type"].startswith("text/html"):
+                pages.append((name, url))
+            if hasattr(response, "close"):
+                response.close()
+        for viewport in (DESKTOP, PHONE):
+            problems += walk(browser, live_server, client, role, language, viewport, pages)
+        walked += [url for _name, url in pages]
+    assert len(set(walked)) >= 25, sorted(set(walked))  # the walk reached the portal, not a login page
+    assert not problems, "\n".join(problems)
+
+
+def walk(browser, live_server, client, role, language, viewport, pages):
+    """Open each page in Chromium as this client's user; what is wrong with it, as text lines."""
+    phone = viewport is PHONE
+    context = browser.new_context(viewport=viewport, base_url=live_server.url, is_mobile=phone,
+                                  locale={"nl": "nl-NL", "fr": "fr-BE", "en": "en-GB"}[language])
+    if "sessionid" in client.cookies:
+        context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
+                              "url": live_server.url}])
+    page = context.new_page()
+    errors, failed, problems = [], [], []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("response", lambda response: response.status >= 400 and failed.append(f"{response.status} {response.url}"))
+    width = "phone" if phone else "desktop"
+    for name, url in pages:
+        errors.clear(), failed.clear()
+        where = f"{role} {language} {width} {url}"
+        answer = page.goto(url)  # until "load": the page, its styles, scripts and images
+        if answer is None or answer.status != 200:
+            problems.append(f"{where}: HTTP {answer and answer.status}")
+            continue
+        problems += [f"{where}: JavaScript: {error}" for error in errors]
+        problems += [f"{where}: failed request {request}" for request in failed]
+        if page.evaluate("document.documentElement.lang") != language:
+            problems.append(f"{where}: the page says lang={page.evaluate('document.documentElement.lang')}")
+        leftovers = wrong_language_in(page.evaluate("document.body.innerText"), language)
+        problems += [f"{where}: another language on the page: “{text}”" for text in leftovers]
+        if phone:
+            if page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1"):
+                wide = page.evaluate("document.documentElement.scrollWidth")
+                problems.append(f"{where}: scrolls sideways ({wide} px)")
+            problems += [f"{where}: tap target {small}" for small in page.evaluate(SMALL_TAP_TARGETS, MIN_TAP)]
+            problems += [f"{where}: cut off at the screen's edge: {cut}" for cut in page.evaluate(CUT_OFF)]
+        place = url.strip("/").replace("/", "_") or "home"
+        shot = ARTIFACTS / "pages" / f"{language}-{width}-{role}-{name}-{place}.png"
+        shot.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shot), full_page=True)
+    context.close()
+    return problems
+
+
+# Text and controls that stick out past the right edge of the phone's screen, where a box that
+# hides its overflow (a rounded table) cuts them off without the page scrolling sideways.
+CUT_OFF = """() => {
+  const cut = [];
+  const kinds = 'a, button, input, select, td, th, p, h1, h2, h3, li, span, label';
+  for (const element of document.body.querySelectorAll(kinds)) {
+    const box = element.getBoundingClientRect();
+    const shown = box.width && box.height && getComputedStyle(element).visibility !== 'hidden';
+    if (shown && box.right > window.innerWidth + 1) {
+      const text = (element.innerText || '').trim().slice(0, 40);
+      cut.push(`${element.tagName.toLowerCase()} “${text}” to ${Math.round(box.right)} px`);
+    }
+  }
+  return cut.slice(0, 5);
+}"""
+
+
+# The visible controls a finger must hit, smaller than the minimum in either direction. Links
+# inside a sentence are exempt (as in WCAG 2.5.8): their line is the target.
+SMALL_TAP_TARGETS = """(minimum) => {
+  const small = [];
+  for (const element of document.querySelectorAll(
+      'a[href], button, input:not([type=hidden]), select, textarea, summary, label.menu-button')) {
+    const box = element.getBoundingClientRect();
+    const style = getComputedStyle(element);
+    if (!box.width || !box.height || style.visibility === 'hidden') continue;
+    if (element.type === 'checkbox' || element.type === 'radio') {
+      const label = element.closest('label') || document.querySelector(`label[for="${element.id}"]`);
+      if (label && label.getBoundingClientRect().height >= minimum) continue;
+    }
+    if (element.tagName === 'A' && style.display === 'inline') {
+      const block = element.parentElement;
+      if (block && block.innerText.trim().length > element.innerText.trim().length + 2) continue;
+    }
+    if (box.height < minimum || box.width < minimum) {
+      const text = (element.innerText || element.value || element.name || element.tagName).trim().slice(0, 40);
+      small.push(`${element.tagName.toLowerCase()} “${text}” ${Math.round(box.width)}×${Math.round(box.height)}`);
+    }
+  }
+  return small;
+}"""
