@@ -178,3 +178,22 @@ def test_the_admin_titles_a_history_row_in_words(register):
     change = register().history.get()
     with translation.override("en"):
         assert str(change) == "new → Registration successful, not yet paid"
+
+
+def test_pages_and_emails_write_dates_through_the_one_formatter():
+    """A date filter with its own format made "1 december 2026" here and "1 Dec 2026" there:
+    pages and emails use |day, |short_day or |moment (a form's ISO value aside)."""
+    templates = Path(__file__).resolve().parent.parent / "templates"
+    own_formats = []
+    for path in templates.rglob("*"):
+        if path.suffix in (".html", ".txt"):
+            for found in re.findall(r"\|date:['\"]([^'\"]+)['\"]", path.read_text(encoding="utf-8")):
+                if found != "Y-m-d":
+                    own_formats.append((path.name, found))
+    assert not own_formats
+
+
+def test_the_admin_shows_amounts_in_the_readers_way(register, staff_client):
+    register()
+    page = staff_client.get("/admin/registrations/registration/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert "€ 200,00" in page

@@ -506,6 +506,14 @@ def test_the_command_syncs_one_customer_number(standin, company, other_company, 
     assert SyncRun.objects.get().customer_number == "200300"
 
 
+def test_the_command_speaks_the_portals_language(standin, company, capsys):
+    standin.load(feed(sunny_portal=[profile("100200", plant(device("1000000001")))]))
+    call_command("sync_sunny_portal", "--language", "nl")
+    out = capsys.readouterr().out
+    assert "1 bedrijven, 1 apparaten gezien, 1 geregistreerd, 0 ongewijzigd" in out
+    assert "companies" not in out and "registered" not in out
+
+
 def test_the_sync_is_scheduled_nightly_and_the_task_runs_it(standin, company, settings):
     from celery.schedules import crontab
 
