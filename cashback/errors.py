@@ -33,3 +33,24 @@ class NotAllowed(DomainError):
     """The person may not do this (e.g. only a company admin may)."""
 
     code = "not_allowed"
+
+
+class Message:
+    """A message written when it is read, in the reader's language.
+
+    An upload is checked in the language of the person who sent it; its preview is read later,
+    perhaps by a colleague in French. `Message(gettext_lazy("… %(value)s …"), value=…)` renders
+    the text with its facts in whatever language is active where it is shown."""
+
+    __slots__ = ("text", "params")
+
+    def __init__(self, text, **params):
+        self.text, self.params = text, params
+
+    def __str__(self):
+        return str(self.text) % self.params if self.params else str(self.text)
+
+    def __eq__(self, other):
+        return str(self) == str(other)
+
+    __hash__ = None

@@ -3,9 +3,9 @@
 import re
 import unicodedata
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from cashback.errors import DomainError
+from cashback.errors import DomainError, Message
 from cashback.formatting import quoted
 
 _PREFIX = re.compile(r"^(?:S/?N|SERIAL(?:\s*NO\.?)?)\s*[:#.]?\s*", re.IGNORECASE)
@@ -27,10 +27,10 @@ def normalize_serial(raw):
     text = _PREFIX.sub("", unicodedata.normalize("NFKC", str(raw or "")).strip())
     serial = _SPACES.sub("", text)
     if not serial:
-        raise InvalidSerial(_("Enter the serial number from the device's type label."), field="serial")
+        raise InvalidSerial(gettext_lazy("Enter the serial number from the device's type label."), field="serial")
     if not serial.isascii() or not serial.isdigit():
         raise InvalidSerial(
-            _("Serial number “%(serial)s” may contain digits only.") % {"serial": quoted(raw)},
+            Message(gettext_lazy("Serial number “%(serial)s” may contain digits only."), serial=quoted(raw)),
             field="serial",
         )
     return serial
@@ -39,15 +39,10 @@ def normalize_serial(raw):
 def check_serial_length(serial, family):
     if len(serial) != family.serial_length:
         raise InvalidSerial(
-            _(
-                "Serial number %(serial)s has %(actual)d digits; serial numbers of %(family)s "
-                "have %(expected)d digits."
-            )
-            % {
-                "serial": quoted(serial),
-                "actual": len(serial),
-                "family": family.name,
-                "expected": family.serial_length,
-            },
+            Message(
+                gettext_lazy("Serial number %(serial)s has %(actual)d digits; serial numbers of %(family)s "
+                             "have %(expected)d digits."),
+                serial=quoted(serial), actual=len(serial), family=family.name, expected=family.serial_length,
+            ),
             field="serial",
         )

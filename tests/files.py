@@ -54,6 +54,10 @@ def pdf_with(kind):
         writer._root_object[NameObject("/OpenAction")] = DictionaryObject({
             NameObject("/S"): NameObject("/Launch"), NameObject("/F"): TextStringObject("calc.exe"),
         })
+    elif kind == "hidden-launch":  # the action's type behind a reference, as a packer may write it
+        writer._root_object[NameObject("/OpenAction")] = DictionaryObject({
+            NameObject("/S"): writer._add_object(NameObject("/Launch")), NameObject("/F"): TextStringObject("x.exe"),
+        })
     elif kind == "attachment":
         writer.add_attachment("payload.exe", b"MZ")
     elif kind == "link":  # not active: a link to a web page, as many invoices have

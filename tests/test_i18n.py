@@ -197,3 +197,17 @@ def test_the_admin_shows_amounts_in_the_readers_way(register, staff_client):
     register()
     page = staff_client.get("/admin/registrations/registration/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
     assert "€ 200,00" in page
+
+
+def test_a_colleague_who_joins_from_a_dutch_browser_reads_the_companys_french(other_company):
+    from registrations.companies.services import invite_colleague
+
+    other_company.language = "fr"
+    other_company.save()
+    invitation = invite_colleague(company=other_company, email="marie@soleil.example",
+                                  invited_by=other_company.memberships.get().user)
+    client = Client(HTTP_ACCEPT_LANGUAGE="nl")
+    client.post(f"/invitation/{invitation.token}/", {"first_name": "Marie", "last_name": "Lambert",
+                                                     "password1": "zonnepanelen-op-het-dak",
+                                                     "password2": "zonnepanelen-op-het-dak"})
+    assert '<html lang="fr">' in client.get("/").content.decode()

@@ -7,9 +7,9 @@ Shared by the company's own address and the installation address of every regist
 import re
 import unicodedata
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from cashback.errors import InvalidInput
+from cashback.errors import InvalidInput, Message
 from cashback.formatting import quoted
 
 from .choices import Country
@@ -35,7 +35,8 @@ def normalize_country(raw):
     country = _COUNTRY_ALIASES.get(key)
     if country is None:
         raise InvalidInput(
-            _("Country “%(value)s” is not part of the campaign; use NL, BE or LU.") % {"value": quoted(raw)},
+            Message(gettext_lazy("Country “%(value)s” is not part of the campaign; use NL, BE or LU."),
+                    value=quoted(raw)),
             field="country",
         )
     return country
@@ -52,8 +53,9 @@ def normalize_postcode(raw, country):
     if not match:
         examples = {Country.NL: "1234 AB", Country.BE: "1000", Country.LU: "1234"}
         raise InvalidInput(
-            _("Postcode “%(value)s” is not a valid postcode for %(country)s (for example %(example)s).")
-            % {"value": quoted(raw), "country": Country(country).label, "example": examples[Country(country)]},
+            Message(gettext_lazy("Postcode “%(value)s” is not a valid postcode for %(country)s (for example "
+                                 "%(example)s)."),
+                    value=quoted(raw), country=Country(country).label, example=examples[Country(country)]),
             field="postcode",
         )
     return " ".join(match.groups())

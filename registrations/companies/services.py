@@ -18,8 +18,10 @@ def sign_up(*, email, password, first_name, last_name, language, company_fields,
     """A new installer company: its first user (the company admin) and its enrolment."""
     with transaction.atomic():
         user = User.objects.create_user(
-            email=email, password=password, first_name=first_name, last_name=last_name, language=language
+            email=email, password=password, first_name=first_name, last_name=last_name,
         )
+        # The language of the sign-up page becomes the company's; its people follow it until
+        # one of them picks another with the switch.
         company = Company.objects.create(language=language, **company_fields)
         Membership.objects.create(user=user, company=company, role=Role.ADMIN)
         Enrolment.objects.create(company=company, campaign=campaign, accepted_by=user)
@@ -64,7 +66,7 @@ def find_invitation(token):
     return Invitation.objects.pending().select_related("company").filter(pk=pk).first()
 
 
-def accept_invitation(*, token, first_name, last_name, password, language):
+def accept_invitation(*, token, first_name, last_name, password):
     """Create the colleague's account, or reactivate it when a company admin removed it before."""
     with transaction.atomic():
         invitation = find_invitation(token)
@@ -76,7 +78,8 @@ def accept_invitation(*, token, first_name, last_name, password, language):
         if _account_in_use(invitation.email):
             raise InvalidInput(_("%(email)s already has an account on this portal.") % {"email": invitation.email})
         user = User.objects.filter(email__iexact=invitation.email).first() or User(email=invitation.email)
-        user.first_name, user.last_name, user.language, user.is_active = first_name, last_name, language, True
+        # A colleague reads the company's language until they pick one with the switch.
+        user.first_name, user.last_name, user.language, user.is_active = first_name, last_name, "", True
         user.set_password(password)
         user.save()
         Membership.objects.create(user=user, company=invitation.company, role=invitation.role)

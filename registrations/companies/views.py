@@ -147,7 +147,6 @@ def accept_invitation(request, token):
                 first_name=form.cleaned_data["first_name"],
                 last_name=form.cleaned_data["last_name"],
                 password=form.cleaned_data["password1"],
-                language=translation.get_language(),
             )
         except DomainError as error:
             form.add_error(None, error.message)

@@ -14,10 +14,11 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cashback.bulk import Same, insert_rows
 from cashback.dates import end_of_day
-from cashback.errors import DomainError
+from cashback.errors import DomainError, Message
 from cashback.formatting import quoted
 from devices.models import Campaign, CampaignProduct, KnownDevice, ProductModel
 from devices.serials import check_serial_length, normalize_serial
@@ -152,7 +153,7 @@ def _register(company, rows, progress, **options):
 
 
 # What the facts queries load of an existing registration of the same serial.
-_EXISTING = ("id", "company_id", "status", "reason", "product_id", "installed_on", "created_at")
+_EXISTING = ("id", "company_id", "status", "reason", "product_id", "installed_on", "created_at", "status_changed_at")
 _PROGRESS_EVERY = 5000
 
 
@@ -251,6 +252,7 @@ class _Registrar:
             return RowOutcome(row, clean=clean, error=DuplicateRegistration(
                 serial=serial, registered_at=previous["created_at"], registration_id=previous["id"],
                 refused_for=previous["reason"] if previous["status"] == Status.NOT_REGISTRABLE else "",
+                refused_at=previous["status_changed_at"],
             ))
         if decision.status == Status.NOT_REGISTRABLE and not self.keep_refused:
             return RowOutcome(row, clean=clean, decision=decision, campaign=campaign)
@@ -342,8 +344,8 @@ class _Registrar:
                 )
             if product is None:
                 raise UnknownProduct(
-                    _("Product type “%(code)s” is unknown. Choose one of the campaign's product types.")
-                    % {"code": quoted(row.product_code)},
+                    Message(gettext_lazy("Product type “%(code)s” is unknown. Choose one of the campaign's "
+                                         "product types."), code=quoted(row.product_code)),
                     field="product",
                 )
             serial = normalize_serial(row.serial)

@@ -2,7 +2,7 @@
 the API (the address parts are cleaned by registrations.companies.addresses)."""
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cashback.errors import InvalidInput
 
@@ -10,14 +10,14 @@ from cashback.errors import InvalidInput
 def check_installation_date(installed_on, today=None):
     today = today or timezone.localdate()
     if installed_on is None:
-        raise InvalidInput(_("Enter the installation date."), field="installed_on")
+        raise InvalidInput(gettext_lazy("Enter the installation date."), field="installed_on")
     if installed_on > today:
-        raise InvalidInput(_("The installation date cannot be in the future."), field="installed_on")
+        raise InvalidInput(gettext_lazy("The installation date cannot be in the future."), field="installed_on")
     return installed_on
 
 
 def clean_reference(raw):
     value = str(raw or "").strip()
     if len(value) > 100:
-        raise InvalidInput(_("Your own reference can be at most 100 characters."), field="reference")
+        raise InvalidInput(gettext_lazy("Your own reference can be at most 100 characters."), field="reference")
     return value

@@ -94,6 +94,13 @@ def _check_pdf(data, name):
             % {"name": name},
             field="files",
         ) from None
+    if active == TOO_COMPLEX:
+        raise DocumentRefused(
+            _("%(name)s is too complex to check (more than %(count)s objects). Print it to a new PDF, or scan "
+              "it, and upload that.")
+            % {"name": name, "count": formats.number_format(_MAX_OBJECTS, force_grouping=True)},
+            field="files",
+        )
     if active:
         log.info("Refused PDF %s: active content %s", name, active)
         raise DocumentRefused(
@@ -107,9 +114,10 @@ def _check_pdf(data, name):
 # What makes a PDF do something when it is opened or clicked, besides showing pages and links:
 # scripts, programs to launch, forms that send data, attached files and embedded media.
 _ACTIVE_KEYS = {"/JS", "/JavaScript", "/EmbeddedFile", "/EmbeddedFiles", "/XFA", "/RichMedia"}
-_ACTIVE_ACTIONS = {"/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/GoToE", "/RichMediaExecute",
+_ACTIVE_ACTIONS = {"/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/GoToE", "/GoToR", "/RichMediaExecute",
                    "/Rendition"}
 _MAX_OBJECTS = 200_000  # an invoice has a few hundred; a file with more is not walked to the end
+TOO_COMPLEX = "too many objects"
 
 
 def _active_content(reader):
@@ -130,13 +138,15 @@ def _active_content(reader):
             node = node.get_object()
         visited += 1
         if visited > _MAX_OBJECTS:
-            return "too many objects"
+            return TOO_COMPLEX
         if isinstance(node, DictionaryObject):
             for name, value in node.items():
                 if name in _ACTIVE_KEYS:
                     return name
-                if name == "/S" and value in _ACTIVE_ACTIONS:
-                    return str(value)
+                if name == "/S":
+                    action = value.get_object() if isinstance(value, IndirectObject) else value
+                    if action in _ACTIVE_ACTIONS:
+                        return str(action)
                 stack.append(value)
         elif isinstance(node, ArrayObject):
             stack.extend(node)

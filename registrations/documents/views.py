@@ -4,6 +4,7 @@ document files, and the campaign team's review queue and review screen."""
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -68,9 +69,10 @@ def upload_documents(request, pk):
 
 @xframe_options_sameorigin  # the review screen shows PDFs in a frame of this site
 def document_file(request, pk):
-    """A document for its company's people and for reviewers; everyone else gets a 404."""
+    """A document for its company's people and for reviewers; any other signed-in person gets a
+    404. Someone signed out is asked to sign in, as on every page (a link kept from before)."""
     if not request.user.is_authenticated:
-        raise Http404
+        return redirect_to_login(request.get_full_path())
     documents = Document.objects.select_related("registration")
     if not is_reviewer(request.user):
         documents = documents.for_company(request.company)

@@ -18,6 +18,14 @@ def move_days_out_of_notes(apps, schema_editor):
 
 
 
+def move_days_back_into_notes(apps, schema_editor):
+    changes = apps.get_model("registrations", "PayoutBatchChange")
+    for change in changes.objects.filter(day__isnull=False):
+        label = "execution date" if change.to_state == "exported" else "paid on"
+        change.note = f"{label} {change.day:%Y-%m-%d}"
+        change.save(update_fields=["note"])
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -30,5 +38,5 @@ class Migration(migrations.Migration):
             name='day',
             field=models.DateField(blank=True, null=True),
         ),
-        migrations.RunPython(move_days_out_of_notes, migrations.RunPython.noop),
+        migrations.RunPython(move_days_out_of_notes, move_days_back_into_notes),
     ]

@@ -3,6 +3,12 @@
 from django.db import migrations, models
 
 
+def follow_the_company(apps, schema_editor):
+    # Until now the field held the page's language at sign-up or the default, never a choice:
+    # people of a company read their company's language until they pick one with the switch.
+    apps.get_model("registrations", "User").objects.filter(membership__isnull=False).update(language="")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -15,4 +21,5 @@ class Migration(migrations.Migration):
             name='language',
             field=models.CharField(blank=True, choices=[('nl', 'Nederlands'), ('fr', 'Français'), ('en', 'English')], max_length=8, verbose_name='language'),
         ),
+        migrations.RunPython(follow_the_company, migrations.RunPython.noop),
     ]

@@ -21,6 +21,7 @@ from sepaxml.validation import ValidationError as SepaInvalid
 from cashback.bulk import Same, insert_rows
 from cashback.dates import midday
 from cashback.errors import DomainError
+from cashback.formatting import format_day
 
 from ..core.choices import Reason, Status
 from ..core.models import Registration
@@ -207,7 +208,7 @@ def mark_paid(batch, *, actor, executed_on):
         current = _locked(batch, "pay")
         if executed_on > timezone.localdate() or executed_on < timezone.localdate(current.exported_at):
             raise PayoutError(_("The payment date is between the export (%(exported)s) and today.")
-                              % {"exported": timezone.localdate(current.exported_at).isoformat()})
+                              % {"exported": format_day(current.exported_at)})
         # The registrations were locked out of every other change by their live payout item.
         paid = move_all(
             Registration.objects.filter(Exists(PayoutItem.objects.filter(batch=current, registration=OuterRef("pk")))),

@@ -15,8 +15,9 @@ from itertools import chain, islice
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from cashback.errors import DomainError, InvalidInput
+from cashback.errors import DomainError, InvalidInput, Message
 from cashback.formatting import quoted
 from cashback.spreadsheets import FileRefused, formula_cells_without_value, iter_rows
 from devices.models import ProductModel
@@ -127,8 +128,8 @@ def _refuse_formulas(index, columns, formula_cells):
     for column, position in columns.items():
         if (index, position) in formula_cells:
             raise InvalidInput(
-                _("The cell holds a formula without a calculated value. Open the file in Excel or "
-                  "LibreOffice, save it, and upload it again."),
+                gettext_lazy("The cell holds a formula without a calculated value. Open the file in Excel or "
+                             "LibreOffice, save it, and upload it again."),
                 field=column,
             )
 
@@ -162,20 +163,22 @@ def _serial(value):
         value = str(value)
     if isinstance(value, (int, float)):
         if isinstance(value, float) and not value.is_integer():
-            raise InvalidInput(_("The serial number %(value)s is not a whole number.") % {"value": quoted(value)}, field="serial")
+            raise InvalidInput(Message(gettext_lazy("The serial number %(value)s is not a whole number."),
+                                       value=quoted(value)), field="serial")
         if abs(value) >= 1e15:
             raise InvalidInput(
-                _("Excel stored the serial number as a number and kept only its first 15 digits (%(value)s). "
-                  "Format the column as text, type the serial number again and upload the file again.")
-                % {"value": f"{value:.0f}"},
+                Message(gettext_lazy(
+                    "Excel stored the serial number as a number and kept only its first 15 digits (%(value)s). "
+                    "Format the column as text, type the serial number again and upload the file again."
+                ), value=f"{value:.0f}"),
                 field="serial",
             )
         return str(int(value)), True
     text = cell_text(value)
     if _SCIENTIFIC.match(text):
         raise InvalidInput(
-            _("The serial number %(value)s was shortened by Excel. Format the column as text, type the serial "
-              "number again and upload the file again.") % {"value": quoted(text)},
+            Message(gettext_lazy("The serial number %(value)s was shortened by Excel. Format the column as text, "
+                                 "type the serial number again and upload the file again."), value=quoted(text)),
             field="serial",
         )
     return text, False
@@ -205,14 +208,16 @@ def _date(value):
         match = _ISO.match(text)
         if not match:
             raise InvalidInput(
-                _("“%(value)s” is not a date; write it as dd-mm-yyyy, for example 01-05-2026.") % {"value": quoted(text)},
+                Message(gettext_lazy("“%(value)s” is not a date; write it as dd-mm-yyyy, for example 01-05-2026."),
+                        value=quoted(text)),
                 field="installed_on",
             )
         year, month, day = (int(part) for part in match.groups())
     try:
         return date(year, month, day)
     except ValueError:
-        raise InvalidInput(_("%(value)s is not an existing date.") % {"value": quoted(text)}, field="installed_on") from None
+        raise InvalidInput(Message(gettext_lazy("%(value)s is not an existing date."), value=quoted(text)),
+                           field="installed_on") from None
 
 
 def cell_text(value):

@@ -216,6 +216,22 @@ def expire_unconfirmed(now=None):
     return count
 
 
+def expire_if_stale(upload):
+    """The preview's page, opened after its time: expired now rather than at the next hourly run."""
+    if upload.state == Upload.State.CHECKED and _waited_too_long(upload, timezone.now()):
+        with transaction.atomic():
+            current = Upload.objects.select_for_update().get(pk=upload.pk)
+            if current.state == Upload.State.CHECKED:
+                _expire(current)
+        upload.refresh_from_db()
+    return upload
+
+
+def confirm_until(upload):
+    """The moment until which the preview can be confirmed."""
+    return upload.checked_at + timedelta(hours=settings.UPLOAD_CONFIRM_HOURS) if upload.checked_at else None
+
+
 def _confirm_by(now):
     return now - timedelta(hours=settings.UPLOAD_CONFIRM_HOURS)
 

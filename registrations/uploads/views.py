@@ -64,8 +64,8 @@ def uploads(request):
 
 @company_required
 def upload_detail(request, pk):
-    upload = get_object_or_404(_uploads(request), pk=pk)
-    context = {"upload": upload, "State": Upload.State}
+    upload = services.expire_if_stale(get_object_or_404(_uploads(request), pk=pk))
+    context = {"upload": upload, "State": Upload.State, "confirm_until": services.confirm_until(upload)}
     if upload.state == Upload.State.CHECKED:
         kind = request.GET.get("kind", "")
         kind = kind if kind in RowResult.values else ""

@@ -23,9 +23,11 @@ from django.utils.http import urlsafe_base64_encode
 from openpyxl import Workbook
 
 from registrations.api.services import create_token
-from registrations.companies.models import Company, User
+from registrations.companies.models import Company, Membership, Role, User
 from registrations.companies.services import invite_colleague
-from registrations.core.choices import Status
+from registrations.core import registering
+from registrations.core.choices import Source, Status
+from registrations.core.rows import DeviceRow
 from registrations.core.models import Registration
 from registrations.documents.models import Document
 from registrations.payouts import selectors as payout_selectors
@@ -41,8 +43,19 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 NOT_PAGES = ("admin/", "api/", "favicon.ico")
 
 # Who opens the pages. A page is walked in the browser for each role that gets it as HTML.
-ROLES = ("installer", "colleague", "reviewer", "finance", "visitor")
+ROLES = ("installer", "colleague", "reviewer", "finance", "visitor", "newcomer")
+# A company from an earlier campaign, not enrolled in this one: it is asked to enrol; the rest of
+# its pages are the installer's.
+ONLY = {"newcomer": {"enrol", "overview"}}
 PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1366, "height": 900}
+# The installer pages that staff without a company get a 404 for (their objects are scoped by
+# company; reviewers see documents). Anyone else's 404 fails the gate.
+INSTALLER_OBJECTS = ("registration_detail", "upload_documents", "upload_detail", "upload_status", "upload_file",
+                     "upload_result", "upload_check", "payout_specification")
+NOT_THEIRS = {(role, name) for role in ("reviewer", "finance") for name in INSTALLER_OBJECTS} | {
+    ("finance", "document_file")}
+# Pages that answer with a redirect for everyone (their work done, they send the browser on).
+REDIRECTS = {"password_reset_confirm"}
 MIN_TAP = 32  # px, a finger on a phone (WCAG 2.5.8 asks 24)
 
 
@@ -61,15 +74,26 @@ def urls():
 
 
 def demo_site():
-    """The demo data and what it lacks: a paid and an open batch, uploads, a token, an invitation."""
+    """The demo data and what it lacks: a paid, an exported and an approved batch (their pages
+    show each step: the date inputs, what export and payment will do), uploads in each state,
+    a token, an invitation."""
     call_command("seed_demo", stdout=io.StringIO())
     staff, finance = User.objects.get(email="staff@example.com"), User.objects.get(email="finance@example.com")
     demo = Company.objects.get(customer_number="100200")
     installer = User.objects.get(email="installer@example.com")
-    paid = payouts.create_batch(payout_selectors.Selection(), actor=staff)
-    payouts.approve_batch(paid, actor=finance)
-    payouts.export_batch(paid, actor=staff, execution_date=date(2026, 6, 15))
-    payouts.mark_paid(paid, actor=finance, executed_on=date(2026, 6, 15))
+    batches = []
+    for step in ("paid", "exported", "approved"):
+        serials = [f"30300003{len(batches)}{n}" for n in range(3)]
+        registering.register_devices(company=demo, source=Source.WEB, user=installer, rows=[
+            DeviceRow(serial, "STP10.0-3SE-40", date(2026, 5, 1), "3511 AB", "NL") for serial in serials
+        ])
+        batch = payouts.create_batch(payout_selectors.Selection(), actor=staff)
+        payouts.approve_batch(batch, actor=finance)
+        if step != "approved":
+            payouts.export_batch(batch, actor=staff, execution_date=date(2026, 6, 15))
+        if step == "paid":
+            payouts.mark_paid(batch, actor=finance, executed_on=date(2026, 6, 15))
+        batches.append(batch)
     workbook = Workbook()
     workbook.active.append(["Serienummer", "Producttype", "Installatiedatum", "Postcode"])
     workbook.active.append(["3030000350", "STP10.0-3SE-40", date(2026, 5, 1), "3511 AB"])
@@ -84,33 +108,42 @@ def demo_site():
     uploads.preview_upload(imported)
     uploads.start_import(imported, user=installer)
     uploads.register_upload(imported)
+    refused = uploads.receive(company=demo, uploaded_file=SimpleUploadedFile("notities.xlsx", b"not a sheet"),
+                              user=installer, language="nl")
     create_token(demo, name="ERP", user=installer)
     invitation = invite_colleague(company=demo, email="nieuw@zonnewerk.example", invited_by=installer)
+    other = User.objects.get(email="installer@soleil.example")
+    earlier = Company.objects.create(name="Zon van Toen B.V.", customer_number="100900", vat_number="NL001234567B01",
+                                     country="NL", street="Oude Gracht 1", postcode="3511 AA", city="Utrecht",
+                                     contact_email="info@zonvantoen.example", language="nl")
+    Membership.objects.create(user=User.objects.create_user(email="eerder@zonvantoen.example", password="x"),
+                              company=earlier, role=Role.ADMIN)
     return {
         "registration": demo.registrations.filter(status=Status.ACCEPTED).first(),
         "more_info": demo.registrations.filter(status=Status.MORE_INFO).first(),
         "in_review": Registration.objects.filter(status=Status.IN_REVIEW).first(),
         "document": Document.objects.first(),
-        "checked": checked, "imported": imported, "batch": paid, "invitation": invitation,
-        "reset": (urlsafe_base64_encode(force_bytes(installer.pk)), default_token_generator.make_token(installer)),
+        "checked": checked, "imported": imported, "refused": refused, "batches": batches, "invitation": invitation,
+        # Someone who does not walk the pages: logging in would void the link's token.
+        "reset": (urlsafe_base64_encode(force_bytes(other.pk)), default_token_generator.make_token(other)),
     }
 
 
 def samples(site):
     """The parameters to open each page with parameters."""
-    upload = {"pk": site["imported"].pk}
+    upload, paid = {"pk": site["imported"].pk}, site["batches"][0]
     return {
         "registration_detail": [{"pk": site["registration"].pk}, {"pk": site["more_info"].pk}],
         "upload_documents": [{"pk": site["more_info"].pk}, {"pk": site["in_review"].pk}],
         "document_file": [{"pk": site["document"].pk}],
         "review_registration": [{"pk": site["in_review"].pk}],
         "export": [{"fmt": "csv"}, {"fmt": "xlsx"}],
-        "upload_detail": [upload, {"pk": site["checked"].pk}],
+        "upload_detail": [upload, {"pk": site["checked"].pk}, {"pk": site["refused"].pk}],
         "upload_status": [upload], "upload_file": [upload], "upload_result": [upload],
         "upload_check": [{"pk": site["checked"].pk}],
-        "finance_batch": [{"pk": site["batch"].pk}],
-        "finance_batch_file": [{"pk": site["batch"].pk, "which": "sepa"}, {"pk": site["batch"].pk, "which": "summary"}],
-        "payout_specification": [{"pk": site["batch"].pk}],
+        "finance_batch": [{"pk": batch.pk} for batch in site["batches"]],
+        "finance_batch_file": [{"pk": paid.pk, "which": "sepa"}, {"pk": paid.pk, "which": "summary"}],
+        "payout_specification": [{"pk": paid.pk}],
         "accept_invitation": [{"token": site["invitation"].token}],
         "password_reset_confirm": [{"uidb64": site["reset"][0], "token": site["reset"][1]}],
     }
@@ -143,6 +176,7 @@ def users():
         "reviewer": User.objects.get(email="staff@example.com"),
         "finance": User.objects.get(email="finance@example.com"),
         "visitor": None,
+        "newcomer": User.objects.get(email="eerder@zonvantoen.example"),
     }
 
 
@@ -158,25 +192,35 @@ def client_for(user, language):
 @pytest.mark.parametrize("language", ["nl", "fr", "en"])
 def test_every_page_in_every_language_at_both_widths(browser, live_server, language):
     site = demo_site()
-    problems, walked, everything, with_parameters = [], [], addresses(site), samples(site)
+    problems, everything, reached, steps = [], addresses(site), set(), set()
     for role, user in users().items():
         client = client_for(user, language)
         pages = []
         for name, url in everything:
-            response = client.get(url)
-            # Another company's object (or an installer's, for staff) is a 404 by design.
-            not_theirs = (response.status_code == 404 and role not in ("installer", "colleague")
-                          and name in with_parameters)
+            if role in ONLY and name not in ONLY[role]:
+                continue
+            response = client.get(url, follow=name in REDIRECTS)
+            if name in REDIRECTS and response.redirect_chain:
+                url = response.redirect_chain[-1][0]
+            # An installer's object is a 404 for staff without the right permission, by design.
+            not_theirs = response.status_code == 404 and (role, name) in NOT_THEIRS
             if (response.status_code in (400, 404) and not not_theirs) or response.status_code >= 500:
                 problems.append(f"{role} {url}: HTTP {response.status_code}")
-            elif response.status_code == 200 and response["Content-Type"].startswith("text/html"):
-                pages.append((name, url))
+            elif response.status_code == 405:
+                steps.add(url)
+            elif response.status_code == 200:
+                reached.add(url)
+                if response["Content-Type"].startswith("text/html"):
+                    pages.append((name, url))
             if hasattr(response, "close"):
                 response.close()
         for viewport in (DESKTOP, PHONE):
             problems += walk(browser, live_server, client, role, language, viewport, pages)
-        walked += [url for _name, url in pages]
-    assert len(set(walked)) >= 25, sorted(set(walked))  # the walk reached the portal, not a login page
+    # Every page is a page someone can open: no sample leads nowhere, no page only redirects.
+    # A step (logging out, switching the language) is a POST for everyone: no page to walk.
+    problems += [f"{url} is a step for some and a page for others" for url in steps & reached]
+    problems += [f"nobody gets {url}" for name, url in everything
+                 if url not in reached | steps and name not in REDIRECTS]
     assert not problems, "\n".join(problems)
 
 
@@ -193,7 +237,10 @@ def walk(browser, live_server, client, role, language, viewport, pages):
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("response", lambda response: response.status >= 400 and failed.append(f"{response.status} {response.url}"))
-    width = "phone" if phone else "desktop"
+    width, shown = "phone" if phone else "desktop", {}
+    for old in (ARTIFACTS / "pages").glob(f"{language}-{width}-{role}-*.png"):
+        old.unlink()  # this run's pictures only
+    (ARTIFACTS / "pages").mkdir(parents=True, exist_ok=True)
     for name, url in pages:
         errors.clear(), failed.clear()
         where = f"{role} {language} {width} {url}"
@@ -205,31 +252,55 @@ def walk(browser, live_server, client, role, language, viewport, pages):
         problems += [f"{where}: failed request {request}" for request in failed]
         if page.evaluate("document.documentElement.lang") != language:
             problems.append(f"{where}: the page says lang={page.evaluate('document.documentElement.lang')}")
-        leftovers = wrong_language_in(page.evaluate("document.body.innerText"), language)
-        problems += [f"{where}: another language on the page: “{text}”" for text in leftovers]
+        shown[name] = shown.get(name, 0) + 1
+        shot = ARTIFACTS / "pages" / f"{language}-{width}-{role}-{name}-{shown[name]}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        # What a tap reveals counts too: the questions of the steps that ask first, the folded menu.
+        page.evaluate(OPEN_EVERYTHING)
+        text = page.evaluate(ALL_TEXT)
+        problems += [f"{where}: another language on the page: “{leftover}” in “{around(text, leftover)}”"
+                     for leftover in wrong_language_in(text, language)]
+        problems += [f"{where}: cut off at the screen's edge: {cut}" for cut in page.evaluate(CUT_OFF)]
         if phone:
             if page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1"):
                 wide = page.evaluate("document.documentElement.scrollWidth")
                 problems.append(f"{where}: scrolls sideways ({wide} px)")
             problems += [f"{where}: tap target {small}" for small in page.evaluate(SMALL_TAP_TARGETS, MIN_TAP)]
-            problems += [f"{where}: cut off at the screen's edge: {cut}" for cut in page.evaluate(CUT_OFF)]
-        place = url.strip("/").replace("/", "_") or "home"
-        shot = ARTIFACTS / "pages" / f"{language}-{width}-{role}-{name}-{place}.png"
-        shot.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(shot), full_page=True)
     context.close()
     return problems
 
 
-# Text and controls that stick out past the right edge of the phone's screen, where a box that
-# hides its overflow (a rounded table) cuts them off without the page scrolling sideways.
+def around(text, fragment):
+    """The line a fragment stands in, so that the report says where to look."""
+    line = next((line for line in text.splitlines() if fragment in line), fragment)
+    return line.strip()[:120]
+
+
+OPEN_EVERYTHING = """() => {
+  document.querySelectorAll('details').forEach(details => { details.open = true; });
+  const menu = document.getElementById('menu-toggle');
+  if (menu) { menu.checked = true; }
+}"""
+
+# The page's text as a reader meets it: the body, the window's title, and what controls say
+# without showing it (placeholders, titles, labels for screen readers).
+ALL_TEXT = """() => [document.title, document.body.innerText,
+  ...[...document.querySelectorAll('[placeholder], [title], [aria-label]')].flatMap(
+      element => [element.getAttribute('placeholder'), element.getAttribute('title'),
+                  element.getAttribute('aria-label')].filter(Boolean))].join('\\n')"""
+
+# Text and controls that stick out past the right edge of the screen, where a box that hides its
+# overflow (a rounded table) cuts them off without the page scrolling sideways, or past the box
+# itself: a cell's text clipped by its table.
 CUT_OFF = """() => {
   const cut = [];
-  const kinds = 'a, button, input, select, td, th, p, h1, h2, h3, li, span, label';
+  const kinds = 'a, button, input, select, td, th, p, h1, h2, h3, li, span, label, div, dd, dt, strong, time';
   for (const element of document.body.querySelectorAll(kinds)) {
     const box = element.getBoundingClientRect();
     const shown = box.width && box.height && getComputedStyle(element).visibility !== 'hidden';
-    if (shown && box.right > window.innerWidth + 1) {
+    const clip = element.closest('.table-wrap');
+    const edge = Math.min(window.innerWidth, clip ? clip.getBoundingClientRect().right : Infinity);
+    if (shown && box.right > edge + 1) {
       const text = (element.innerText || '').trim().slice(0, 40);
       cut.push(`${element.tagName.toLowerCase()} “${text}” to ${Math.round(box.right)} px`);
     }
@@ -252,8 +323,10 @@ SMALL_TAP_TARGETS = """(minimum) => {
       if (label && label.getBoundingClientRect().height >= minimum) continue;
     }
     if (element.tagName === 'A' && style.display === 'inline') {
-      const block = element.parentElement;
-      if (block && block.innerText.trim().length > element.innerText.trim().length + 2) continue;
+      // In a sentence: the block holds words besides its links ("Excel · CSV" is links only).
+      let words = element.parentElement.innerText;
+      for (const link of element.parentElement.querySelectorAll('a')) { words = words.replace(link.innerText, ''); }
+      if ((words.match(/\\p{L}{2,}/gu) || []).length >= 3) continue;
     }
     if (box.height < minimum || box.width < minimum) {
       const text = (element.innerText || element.value || element.name || element.tagName).trim().slice(0, 40);

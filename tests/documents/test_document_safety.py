@@ -7,7 +7,7 @@ from tests.documents.test_documents import post_files
 from tests.files import image_bytes, pdf_bytes, pdf_with, png_of_size
 
 
-@pytest.mark.parametrize("kind", ["javascript", "launch", "attachment"])
+@pytest.mark.parametrize("kind", ["javascript", "launch", "hidden-launch", "attachment"])
 def test_a_pdf_with_active_content_is_refused(installer_client, needs_documents, kind):
     page = post_files(installer_client, needs_documents, ("invoice.pdf", pdf_with(kind))).content.decode()
     assert "contains active content" in page

@@ -104,7 +104,8 @@ def test_documents_are_served_to_the_company_and_reviewers_only(client, installe
     assert client.get(f"/registrations/{needs_documents.pk}/documents/").status_code == 404
     assert post_files(client, needs_documents, ("x.pdf", pdf_bytes())).status_code == 404
     client.logout()
-    assert client.get(f"/documents/{document.pk}/").status_code == 404
+    response = client.get(f"/documents/{document.pk}/")
+    assert response.status_code == 302 and response["Location"] == f"/login/?next=/documents/{document.pk}/"
 
 
 def test_staff_without_the_review_permission_cannot_read_documents(client, installer_client, needs_documents):

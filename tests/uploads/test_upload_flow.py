@@ -62,9 +62,32 @@ def test_confirming_a_stale_preview_is_refused_even_before_the_hourly_job(instal
 
 
 def test_the_preview_speaks_the_readers_language_not_the_uploads(installer_client, installer):
-    uploaded = upload(installer_client, workbook_bytes([UNKNOWN])).context["upload"]
+    bad_postcode = ("1000000002", "STP10.0-3SE-40", date(2026, 5, 1), "0123 AB", "NL", "")
+    uploaded = upload(installer_client, workbook_bytes([UNKNOWN, bad_postcode])).context["upload"]
     assert uploaded.language == "en"
     installer.language = "fr"  # a colleague reading French, or the same person later
     installer.save()
     page = installer_client.get(f"/registrations/uploads/{uploaded.pk}/").content.decode()
     assert "Le numéro de série 1999999999 ne figure pas dans la liste des appareils SMA" in page
+    assert "Le code postal “0123 AB” n" in page  # an error read from a cell, too
+
+
+def test_the_preview_says_until_when_and_a_stale_one_offers_no_button(installer_client, time_machine):
+    uploaded = upload(installer_client, workbook_bytes([GOOD])).context["upload"]
+    page = installer_client.get(f"/registrations/uploads/{uploaded.pk}/").content.decode()
+    assert "Confirm until 16 June 2026, 10:00" in page
+    time_machine.shift(timedelta(hours=25))
+    page = installer_client.get(f"/registrations/uploads/{uploaded.pk}/").content.decode()
+    assert "Not confirmed in time" in page and "/confirm/" not in page
+
+
+def test_a_serial_rejected_after_review_sent_again_points_to_the_campaign_team(installer_client, register, staff):
+    from registrations.documents import services as documents
+
+    registration = register("1000000001")
+    documents.request_documents(registration, actor=staff, note="Audit")
+    documents.reject(registration, actor=staff, note="Invoice of another installation")
+    page = upload(installer_client, workbook_bytes([GOOD]))
+    [refused] = page.context["upload"].problems
+    assert refused["kind"] == RowResult.REFUSED_BEFORE
+    assert "Rejected after review" in refused["message"] and "Contact the campaign team" in refused["message"]

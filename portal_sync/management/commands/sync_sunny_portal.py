@@ -4,7 +4,7 @@ from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from cashback.commands import StaffCommand
-from cashback.formatting import format_number
+from cashback.formatting import format_moment, format_number
 from portal_sync import services
 from portal_sync.models import SyncRun, skipped_label
 
@@ -19,7 +19,8 @@ class Command(StaffCommand):
         try:
             run = services.sync(customer_number=customer_number, trigger=SyncRun.Trigger.MANUAL)
         except services.SyncAlreadyRunning as busy:
-            raise CommandError(str(busy)) from None
+            raise CommandError(_("another sync is running (its lock expires at %(when)s)")
+                               % {"when": format_moment(busy.until)}) from None
         except services.LockLost:
             raise CommandError(_("another run took over the lock (this one ran longer than its lock); what was "
                                  "synchronised before stays, the rest is left to that run")) from None

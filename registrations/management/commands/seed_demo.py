@@ -113,6 +113,9 @@ class Command(BaseCommand):
                 "terms_en": DEMO_TERMS_EN,
             },
         )
+        # Demo databases made before the terms had three languages get the other two.
+        Campaign.objects.filter(pk=campaign.pk, terms_fr="").update(terms=DEMO_TERMS, terms_fr=DEMO_TERMS_FR,
+                                                                    terms_en=DEMO_TERMS_EN)
         known = []
         for index, (code, family, amount, documents) in enumerate(PRODUCTS):
             product, _ = ProductModel.objects.get_or_create(code=code, defaults={"family": families[family]})
