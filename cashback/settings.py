@@ -56,6 +56,8 @@ def env_list(name, default=""):
 
 
 DEBUG = env_bool("DEBUG", True)
+# Every page and the API answer 503 ("briefly unavailable") while staff work on the portal.
+MAINTENANCE = env_bool("MAINTENANCE", False)
 SECRET_KEY = env_str("SECRET_KEY", "dev-only-secret-key-change-me" if DEBUG else "")
 if not SECRET_KEY:
     raise RuntimeError("SECRET_KEY must be set when DEBUG is off")
@@ -89,6 +91,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "cashback.unavailable.maintenance",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -128,6 +131,9 @@ DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{VAR_DIR / 'cashback.sqlite3'}",
         conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
+        # A kept connection is checked before each request reuses it: after a quiet restart of
+        # PostgreSQL the first request gets a new one instead of an error.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -240,6 +246,19 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
     if CELERY_BROKER_URL.startswith("filesystem")
     else {}
 )
+if CELERY_BROKER_URL.startswith("redis"):
+    # A message a worker took but never acknowledged (the worker was killed) comes back after
+    # this long: longer than the longest job may run (CELERY_TASK_TIME_LIMIT), so that a job
+    # still running is never handed to a second worker by Redis.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 1800)
+# A pool child killed while it runs a job (the kernel's OOM killer) gives the message back.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_BROKER_CONNECTION_TIMEOUT = env_int("CELERY_BROKER_CONNECTION_TIMEOUT", 2)
+# The outbox (cashback.queue): a running job without a heartbeat for this long is handed over
+# again; a job that raised waits this long, doubled per run, before its next run.
+JOB_STALL_SECONDS = env_int("JOB_STALL_SECONDS", 120)
+JOB_RETRY_SECONDS = env_int("JOB_RETRY_SECONDS", 30)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True
@@ -365,6 +384,11 @@ LOGGING = {
 }
 
 CELERY_BEAT_SCHEDULE = {
+    # Every minute: hand the outbox's waiting jobs to the broker, notice lost and stalled ones.
+    "relay-jobs": {
+        "task": "cashback.tasks.relay_jobs",
+        "schedule": 60.0,
+    },
     # Nightly, Europe/Amsterdam: expire overdue document deadlines, send the due reminders.
     "document-deadlines": {
         "task": "registrations.tasks.document_deadlines",

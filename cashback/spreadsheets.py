@@ -14,9 +14,9 @@ import zipfile
 from dataclasses import dataclass
 
 from django.utils import formats
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
-from .errors import DomainError
+from .errors import DomainError, Message
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -64,16 +64,16 @@ def check_size(path, size, fmt, limits):
     """Refuse files over the size limit and zip containers that would unpack too large."""
     if size > limits.max_bytes:
         raise FileRefused(
-            _("The file is %(size)s MB; the limit is %(limit)s MB. Split it into smaller files.")
-            % {"size": _megabytes(size), "limit": _megabytes(limits.max_bytes)}
+            Message(_("The file is %(size)s MB; the limit is %(limit)s MB. Split it into smaller files."),
+                    size=_megabytes(size), limit=_megabytes(limits.max_bytes))
         )
     if fmt in ("xlsx", "ods"):
         with zipfile.ZipFile(path) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
         if unpacked > limits.max_uncompressed_bytes or unpacked > max(size, 1) * limits.max_compression_ratio:
             raise FileRefused(
-                _("The file unpacks to %(size)s MB, far more than a sheet of devices needs; it was not opened.")
-                % {"size": _megabytes(unpacked)}
+                Message(_("The file unpacks to %(size)s MB, far more than a sheet of devices needs; it was not "
+                          "opened."), size=_megabytes(unpacked))
             )
 
 
@@ -206,8 +206,8 @@ def _megabytes(size):
 
 def _too_many_rows(max_rows):
     return FileRefused(
-        _("The file has more than %(limit)s rows. Split it into files of at most %(limit)s devices.")
-        % {"limit": formats.number_format(max_rows, force_grouping=True)}
+        Message(_("The file has more than %(limit)s rows. Split it into files of at most %(limit)s devices."),
+                limit=formats.number_format(max_rows, force_grouping=True))
     )
 
 

@@ -78,12 +78,29 @@ def _serial(raw):
     return serial
 
 
+@dataclass(frozen=True, slots=True)
+class Unusable:
+    """A device (or a plant's list of devices) that cannot be a sighting: no usable serial, or
+    not an object at all. Reported to staff with where it is, so the portal's data can be fixed."""
+
+    portal: str
+    device_id: str
+    plant_id: str
+    plant_name: str
+    problem: str
+
+
+def _object(value):
+    return value if isinstance(value, dict) else {}
+
+
 def sightings(portal, customer_number, page):
     """The devices of one page of the feed, for the profiles that carry `customer_number`.
 
     A device, plant or profile with a value that makes no sense becomes a sighting with a
-    `problem` (or, without a usable serial, is left out): one bad record must not cost the
-    company its other devices. Only an answer without a list of profiles is a FeedError.
+    `problem`; a device without a usable serial, or a record that is not an object, becomes an
+    Unusable: one bad record must not cost the company its other devices. Only an answer
+    without a list of profiles is a FeedError.
     """
     if not isinstance(page, dict) or not isinstance(page.get("profiles"), list):
         raise FeedError("the answer has no list of profiles")
@@ -96,25 +113,39 @@ def sightings(portal, customer_number, page):
             entered = parse_time(profile.get("customerNumberEnteredUtc"), "customerNumberEnteredUtc")
         except FeedError:
             entered, problem = None, "customerNumberEnteredUtc"
-        for plant in profile.get("plants") or ():
+        plants = profile.get("plants") or ()
+        for plant in plants if isinstance(plants, list) else ():
             if not isinstance(plant, dict):
+                yield Unusable(portal, "", "", "", f"a plant that is not an object: {str(plant)[:60]!r}")
                 continue
+            plant_id, plant_name = str(plant.get("plantId") or "")[:64], str(plant.get("name") or "").strip()[:100]
             plant_problem = problem
-            started = (plant.get("installation") or {}).get("startUpUtc")
+            installation = plant.get("installation")
+            if installation is not None and not isinstance(installation, dict):
+                plant_problem = plant_problem or "startUpUtc"
+            started = _object(installation).get("startUpUtc")
             installed_on = None
             if started:
                 try:
                     installed_on = parse_time(started, "startUpUtc").astimezone(AMSTERDAM).date()
                 except FeedError:
                     plant_problem = plant_problem or "startUpUtc"
-            address = (plant.get("location") or {}).get("address") or {}
-            for device in plant.get("devices") or ():
+            address = _object(_object(plant.get("location")).get("address"))
+            devices = plant.get("devices") or ()
+            if not isinstance(devices, list):
+                yield Unusable(portal, "", plant_id, plant_name, "the plant's devices are not a list")
+                continue
+            for device in devices:
                 if not isinstance(device, dict):
+                    yield Unusable(portal, "", plant_id, plant_name, f"a device that is not an object: {str(device)[:60]!r}")
                     continue
+                device_id = str(device.get("deviceId") or "")[:64]
                 try:
                     serial = _serial(device.get("serial"))
                 except FeedError:
-                    continue  # nothing to key it by; counted by nobody, like a device without a serial
+                    yield Unusable(portal, device_id, plant_id, plant_name,
+                                   f"no usable serial number ({str(device.get('serial'))[:40]!r})")
+                    continue
                 device_problem = plant_problem
                 try:
                     received = parse_time(device.get("dataReceivedUtc"), "dataReceivedUtc")
@@ -124,9 +155,9 @@ def sightings(portal, customer_number, page):
                     portal=portal,
                     serial=serial,
                     product=str(device.get("product") or "").strip()[:64],
-                    device_id=str(device.get("deviceId") or "")[:64],
-                    plant_id=str(plant.get("plantId") or "")[:64],
-                    plant_name=str(plant.get("name") or "").strip()[:100],
+                    device_id=device_id,
+                    plant_id=plant_id,
+                    plant_name=plant_name,
                     profile_id=str(profile.get("profileId") or "")[:64],
                     installed_on=installed_on,
                     postcode=str(address.get("zipCode") or "").strip()[:16],

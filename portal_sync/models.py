@@ -5,6 +5,7 @@ from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
+from cashback.errors import Message
 from cashback.scoping import CompanyScopedQuerySet
 from registrations.companies.models import Company
 from registrations.core.choices import Reason
@@ -65,6 +66,8 @@ class PortalDevice(models.Model):
     transfer = models.CharField(_("outcome"), max_length=32, choices=Transfer.choices)
     reason = models.CharField(_("reason"), max_length=32, choices=Reason.choices, blank=True)
     detail = models.CharField(_("detail"), max_length=300, blank=True)
+    # Why the registration path refused it, as a text to translate and its facts (cashback.errors.Message).
+    message_data = models.JSONField(_("message"), default=dict, blank=True)
     registration = models.ForeignKey(Registration, on_delete=models.SET_NULL, null=True, blank=True,
                                      related_name="+", verbose_name=_("registration"), db_index=False)
     first_seen_at = models.DateTimeField(_("first seen"))
@@ -126,7 +129,7 @@ class PortalDevice(models.Model):
                 return _("The plant has no commissioning date in the portal; register the device yourself.")
             if self.detail in ("dataReceivedUtc", "customerNumberEnteredUtc"):
                 return _("The portal's data for this device is incomplete; register the device yourself.")
-            return self.detail
+            return str(Message.from_data(self.message_data)) if self.message_data else self.detail
         return ""
 
 
@@ -192,7 +195,8 @@ class SyncLock(models.Model):
     """A lock row that expires: one sync at a time, and a crashed one blocks only until then."""
 
     name = models.CharField(max_length=40, primary_key=True)
-    holder = models.CharField(max_length=32, blank=True)
+    # "<run id>@<host>:<pid>": the process that holds it, so that staff can tell a dead one.
+    holder = models.CharField(max_length=120, blank=True)
     expires_at = models.DateTimeField()
 
     class Meta:

@@ -21,8 +21,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
+from cashback.errors import as_message_data
+from cashback.processes import is_gone, this_process
 from devices.models import ProductModel
 from registrations.companies.models import Company
 from registrations.core.choices import Source, Status, SystemJob
@@ -31,7 +34,7 @@ from registrations.core.registering import register_eligible_devices
 from registrations.core.rows import DeviceRow
 
 from .client import PortalClient, PortalError, PortalUnavailable, configured_portals
-from .feed import merge, normalize_customer_number
+from .feed import Sighting, Unusable, merge, normalize_customer_number
 from .models import EARLIER, FINAL_TRANSFERS, CompanySyncState, PortalDevice, SyncLock, SyncRun, Transfer
 
 log = logging.getLogger(__name__)
@@ -42,9 +45,9 @@ FETCH_AHEAD = 32
 
 
 class SyncAlreadyRunning(Exception):
-    def __init__(self, until):
+    def __init__(self, until, holder_gone=False):
         super().__init__(f"another sync is running (its lock expires at {until:%Y-%m-%d %H:%M:%S %Z})")
-        self.until = until
+        self.until, self.holder_gone = until, holder_gone
 
 
 class LockLost(Exception):
@@ -64,10 +67,31 @@ def acquire_lock(ttl=None):
             SyncLock.objects.get_or_create(name=LOCK, defaults={"expires_at": now})
     except IntegrityError:
         pass  # created by a run starting at the same moment
-    holder = uuid.uuid4().hex
+    holder = f"{uuid.uuid4().hex}@{this_process()}"
     if SyncLock.objects.filter(name=LOCK, expires_at__lte=now).update(holder=holder, expires_at=now + timedelta(seconds=ttl)):
         return holder
-    raise SyncAlreadyRunning(SyncLock.objects.get(name=LOCK).expires_at)
+    lock = SyncLock.objects.get(name=LOCK)
+    raise SyncAlreadyRunning(lock.expires_at, holder_gone=holder_gone(lock.holder))
+
+
+def holder_gone(holder):
+    """True when the lock's holder ran on this machine and its process exists no more: its run
+    is provably over (a crash, a kill), whatever the lock's expiry says."""
+    return is_gone(holder.partition("@")[2])
+
+
+def release_dead_lock():
+    """Staff free the lock of a run whose process is gone, rather than wait for its expiry;
+    that run is recorded as abandoned. False when the lock is free or its holder may be alive."""
+    now = timezone.now()
+    with transaction.atomic():
+        lock = SyncLock.objects.select_for_update().filter(name=LOCK, expires_at__gt=now).first()
+        if lock is None or not holder_gone(lock.holder):
+            return False
+        SyncLock.objects.filter(name=LOCK, holder=lock.holder).update(expires_at=now, holder="")
+        SyncRun.objects.filter(state=SyncRun.State.RUNNING).update(state=SyncRun.State.ABANDONED, finished_at=now)
+    log.warning("Released the portal-sync lock of a dead run (%s)", lock.holder)
+    return True
 
 
 def extend_lock(holder, ttl=None):
@@ -178,10 +202,16 @@ def _run(run, stats, holder, customer_number, portals):
                     problems.append(f"{portal}: {answer.message}")
             problems += [f"{portal}: not asked" for portal in fetcher.skipped_for(number)]
             found = [s for answer in answers.values() if not isinstance(answer, PortalError) for s in answer]
+            for unusable in (s for s in found if isinstance(s, Unusable)):
+                stats.error(f"device {unusable.device_id or '?'} on plant {unusable.plant_id or '?'} "
+                            f"({unusable.plant_name or '?'}): {unusable.problem}",
+                            portal=unusable.portal, customer_number=number)
+            found = [s for s in found if isinstance(s, Sighting)]
             try:
                 with transaction.atomic():
                     company_stats = _sync_company(company_id, found, catalogue)
                     _check_lock(holder)  # another run took over: write nothing more
+                    _count(run, stats, company_stats)
             except LockLost:
                 raise
             except Exception as error:  # noqa: BLE001 - one company's trouble must not stop the rest
@@ -198,6 +228,16 @@ def _run(run, stats, holder, customer_number, portals):
         for portal, skipped in fetcher.not_asked.items():
             stats.error(f"the portal did not answer; {skipped} companies were not asked", portal=portal)
     states.flush()
+
+
+def _count(run, stats, company):
+    """The run's record grows with each company, in that company's transaction: a run that is
+    killed half-way says exactly what it registered."""
+    SyncRun.objects.filter(pk=run.pk).update(
+        companies=F("companies") + 1, devices_seen=F("devices_seen") + company.seen,
+        registered=F("registered") + company.registered, unchanged=F("unchanged") + company.unchanged,
+        skipped=dict(stats.skipped + company.skipped),
+    )
 
 
 def _check_lock(holder):
@@ -353,7 +393,7 @@ def _sync_company(company_id, found, catalogue):
         return stats
     known = {d.serial: d for d in PortalDevice.objects.filter(company_id=company_id)}
     now = timezone.now()
-    results = {}  # serial -> (transfer, reason, detail, registration_id)
+    results = {}  # serial -> (transfer, reason, detail, registration_id[, message data])
     candidates = []
     for serial, sighting in sightings.items():
         previous = known.get(serial)
@@ -394,20 +434,21 @@ def _result(outcome):
     if isinstance(outcome.error, DuplicateRegistration):
         return Transfer.ALREADY_REGISTERED, "", "", getattr(outcome.error, "registration_id", None)
     if outcome.error is not None:
-        return Transfer.INVALID, "", str(outcome.error.message), None
+        # Kept as the text to translate and its facts: shown in each reader's language.
+        return Transfer.INVALID, "", outcome.error.field or "", None, as_message_data(outcome.error.message)
     if outcome.decision.status == Status.NOT_REGISTRABLE:
         return Transfer.NOT_ELIGIBLE, outcome.decision.reason, "", None
     return Transfer.REGISTERED, outcome.decision.reason, "", outcome.registration_id
 
 
 RECORDED = ("portal", "product_code", "device_id", "plant_id", "plant_name", "installed_on", "postcode", "country",
-            "data_received_at", "number_entered_at", "transfer", "reason", "detail", "registration_id")
+            "data_received_at", "number_entered_at", "transfer", "reason", "detail", "registration_id", "message_data")
 
 
 def _record(company_id, sightings, known, results, now, stats):
     """Write what changed, nothing else: an unchanged device costs no write."""
     new, changed = [], []
-    for serial, (transfer, reason, detail, registration_id) in results.items():
+    for serial, (transfer, reason, detail, registration_id, *message) in results.items():
         sighting = sightings[serial]
         facts = {
             "portal": sighting.portal, "product_code": sighting.product[:64], "device_id": sighting.device_id[:64],
@@ -415,7 +456,7 @@ def _record(company_id, sightings, known, results, now, stats):
             "postcode": sighting.postcode[:16], "country": sighting.country[:2],
             "data_received_at": sighting.data_received_at, "number_entered_at": sighting.number_entered_at,
             "transfer": transfer, "reason": reason or "", "detail": (detail or "")[:300],
-            "registration_id": registration_id,
+            "registration_id": registration_id, "message_data": message[0] if message else {},
         }
         if transfer == Transfer.REGISTERED:
             stats.registered += 1

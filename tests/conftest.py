@@ -42,6 +42,26 @@ def _test_environment(settings, tmp_path, time_machine):
 
 
 @pytest.fixture
+def broker_down():
+    """The broker's port is closed (a real connection refused, not a patched call); the fixture
+    hands back a function that brings the broker back (the tests' eager worker)."""
+    saved = celery_app.conf.broker_url, celery_app.conf.broker_transport_options
+
+    def connect_to(url, options):
+        celery_app.conf.broker_url, celery_app.conf.broker_transport_options = url, options
+        celery_app._pool = celery_app.amqp._producer_pool = None  # the connections made before
+
+    def back():
+        connect_to(*saved)
+        celery_app.conf.task_always_eager = True
+
+    celery_app.conf.task_always_eager = False
+    connect_to("redis://127.0.0.1:9/0", {})
+    yield back
+    back()
+
+
+@pytest.fixture
 def client():
     """Pages in English unless a test asks for another language (the portal's default is Dutch)."""
     return Client(HTTP_ACCEPT_LANGUAGE="en")

@@ -21,6 +21,7 @@ NAMES = {
     "registrations.tasks.send_invitation_email",
     "registrations.tasks.send_password_reset_email",
     "portal_sync.tasks.sync_portals",
+    "cashback.tasks.relay_jobs",
 }
 
 

@@ -1,6 +1,7 @@
 """`Authorization: Bearer cbk_…`: finding a presented key's token, and slowing down clients
 that keep presenting bad ones."""
 
+import logging
 import secrets
 from datetime import timedelta
 
@@ -28,6 +29,8 @@ def find_token(key):
     return token
 
 
+log = logging.getLogger(__name__)
+
 # Failed token attempts per client address: a client that keeps presenting bad tokens is told
 # to wait (429 with Retry-After instead of 401); good tokens from the same address still work.
 FAILED_LIMIT, FAILED_WINDOW = 20, 300
@@ -38,17 +41,25 @@ def _failures_key(request):
 
 
 def _refuse_if_probing(request):
-    if cache.get(_failures_key(request), 0) > FAILED_LIMIT:
+    try:
+        failures = cache.get(_failures_key(request), 0)
+    except Exception as error:  # noqa: BLE001 - no cache: tokens are still checked one by one
+        log.warning("Bad-token count not read, the cache cannot be reached: %s", error)
+        return
+    if failures > FAILED_LIMIT:
         raise exceptions.Throttled(wait=FAILED_WINDOW)
 
 
 def _count_failure(request):
     key = _failures_key(request)
-    if not cache.add(key, 1, FAILED_WINDOW):
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, FAILED_WINDOW)
+    try:
+        if not cache.add(key, 1, FAILED_WINDOW):
+            try:
+                cache.incr(key)
+            except ValueError:
+                cache.set(key, 1, FAILED_WINDOW)
+    except Exception as error:  # noqa: BLE001 - the 401 stands; only the count is lost
+        log.warning("Bad token not counted, the cache cannot be reached: %s", error)
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):

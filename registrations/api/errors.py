@@ -1,6 +1,9 @@
 """Every API error as JSON with a stable `code` and a message in the requested language."""
 
+import sys
+
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
@@ -9,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from cashback.errors import DomainError
+from cashback.unavailable import unavailable
 
 from ..core.errors import InvalidTransition, NotEnrolled
 
@@ -74,7 +78,10 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
-    """Django's 500 for everything DRF did not handle: JSON under /api/."""
+    """Django's 500 for everything DRF did not handle: JSON under /api/, the portal's page in
+    the reader's language elsewhere. The database away is a 503 (it passes; try again)."""
+    if isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
+        return unavailable(request)
     if request.path.startswith("/api/"):
         return JsonResponse({"code": "server_error", "message": _("Something went wrong on our side; try again "
                                                                   "later.")}, status=500)

@@ -1,18 +1,16 @@
 """Which email follows which change: the packages announce their changes (their `signals`
 modules), and this queues the email for the worker (registrations.notifications.tasks).
 
-Connected once, by the app's ready(). Every email is queued through cashback.queue.enqueue,
-after the change commits, so nothing is sent for a change that rolled back. When the broker
-cannot be reached: an email the person is waiting for (an invitation, a password reset) fails
-their page; the deadline job's emails roll the expiry or reminder back, so that the next run
-does it again; the others are logged (the change stands).
+Connected once, by the app's ready(). Every email is queued through cashback.queue.enqueue:
+a row of the outbox written in the change's own transaction, so nothing is sent for a change
+that rolled back and nothing is lost for one that committed, broker down or not.
 """
 
 from collections import defaultdict
 
 from django.dispatch import receiver
 
-from cashback.queue import IfUnreachable, enqueue
+from cashback.queue import enqueue
 
 from ..companies import signals as companies
 from ..core import signals as core
@@ -23,12 +21,12 @@ from . import tasks
 
 @receiver(companies.colleague_invited)
 def invitation(sender, invitation, **kwargs):
-    enqueue(tasks.send_invitation_email, invitation.pk, if_unreachable=IfUnreachable.RAISE)
+    enqueue(tasks.send_invitation_email, invitation.pk)
 
 
 @receiver(companies.password_reset_requested)
 def password_reset(sender, user, **kwargs):
-    enqueue(tasks.send_password_reset_email, user.pk, if_unreachable=IfUnreachable.RAISE)
+    enqueue(tasks.send_password_reset_email, user.pk)
 
 
 @receiver(core.documents_needed)
@@ -50,12 +48,12 @@ def decided(sender, change, **kwargs):
 
 @receiver(documents.deadline_expired)
 def deadline_expired(sender, company_id, registration_ids, **kwargs):
-    enqueue(tasks.notify_expired, company_id, registration_ids, if_unreachable=IfUnreachable.ROLL_BACK)
+    enqueue(tasks.notify_expired, company_id, registration_ids)
 
 
 @receiver(documents.reminders_due)
 def reminders_due(sender, company_id, registration_ids, days_left, **kwargs):
-    enqueue(tasks.notify_reminder, company_id, registration_ids, days_left, if_unreachable=IfUnreachable.ROLL_BACK)
+    enqueue(tasks.notify_reminder, company_id, registration_ids, days_left)
 
 
 @receiver(payouts.bank_details_changed)

@@ -1,13 +1,15 @@
 """The emails, sent by the worker: each task takes ids, loads the objects and sends one email.
 
-A failed send is retried with growing pauses; the change that caused it is already committed.
-Names are fixed (`name=`), so messages queued before a deploy are still understood after it.
+Each is a job of the outbox (cashback.queue.OutboxTask): a failed send is retried with growing
+pauses, up to eight runs, and an email sent is never sent again for the same job. Names are
+fixed (`name=`), so messages queued before a deploy are still understood after it.
 """
 
 import logging
-from smtplib import SMTPException
 
 from celery import shared_task
+
+from cashback.queue import OutboxTask
 
 from ..companies.models import Company, Invitation, User
 from ..core.choices import Status
@@ -17,16 +19,12 @@ from . import emails
 
 log = logging.getLogger(__name__)
 
-EMAIL_RETRY = {
-    "autoretry_for": (SMTPException, OSError),
-    "retry_backoff": 30,
-    "retry_backoff_max": 3600,
-    "retry_jitter": True,
-    "max_retries": 8,
-}
+
+class EmailJob(OutboxTask):
+    max_runs = 8  # about two hours of pauses: an SMTP server that is down for a while
 
 
-@shared_task(name="registrations.tasks.send_invitation_email", **EMAIL_RETRY)
+@shared_task(name="registrations.tasks.send_invitation_email", base=EmailJob)
 def send_invitation_email(invitation_id):
     invitation = Invitation.objects.select_related("company", "invited_by").filter(pk=invitation_id).first()
     if invitation is None or not invitation.is_pending:
@@ -35,7 +33,7 @@ def send_invitation_email(invitation_id):
     emails.send_invitation(invitation)
 
 
-@shared_task(name="registrations.tasks.send_password_reset_email", **EMAIL_RETRY)
+@shared_task(name="registrations.tasks.send_password_reset_email", base=EmailJob)
 def send_password_reset_email(user_id):
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is not None:
@@ -50,28 +48,28 @@ def _registrations(company_id, ids):
     )
 
 
-@shared_task(name="registrations.tasks.notify_documents_needed", **EMAIL_RETRY)
+@shared_task(name="registrations.tasks.notify_documents_needed", base=EmailJob)
 def notify_documents_needed(company_id, registration_ids):
     registrations = [r for r in _registrations(company_id, registration_ids) if r.status == Status.MORE_INFO]
     if registrations:
         emails.send_documents_needed(registrations)
 
 
-@shared_task(name="registrations.tasks.notify_reminder", **EMAIL_RETRY)
+@shared_task(name="registrations.tasks.notify_reminder", base=EmailJob)
 def notify_reminder(company_id, registration_ids, days_left):
     registrations = [r for r in _registrations(company_id, registration_ids) if r.status == Status.MORE_INFO]
     if registrations:
         emails.send_reminder(registrations, days_left)
 
 
-@shared_task(name="registrations.tasks.notify_expired", **EMAIL_RETRY)
+@shared_task(name="registrations.tasks.notify_expired", base=EmailJob)
 def notify_expired(company_id, registration_ids):
     registrations = _registrations(company_id, registration_ids)
     if registrations:
         emails.send_expired(registrations)
 
 
-@shared_task(name="registrations.tasks.notify_decision", **EMAIL_RETRY)
+@shared_task(name="registrations.tasks.notify_decision", base=EmailJob)
 def notify_decision(change_id):
     change = StatusChange.objects.select_related(
         "registration__company", "registration__product", "registration__campaign", "registration__created_by"
@@ -79,13 +77,13 @@ def notify_decision(change_id):
     emails.send_decision(change)
 
 
-@shared_task(name="registrations.tasks.notify_bank_details_changed", **EMAIL_RETRY)
+@shared_task(name="registrations.tasks.notify_bank_details_changed", base=EmailJob)
 def notify_bank_details_changed(change_id):
     change = BankAccountChange.objects.select_related("company", "changed_by").get(pk=change_id)
     emails.send_bank_details_changed(change)
 
 
-@shared_task(name="registrations.tasks.notify_payout", **EMAIL_RETRY)
+@shared_task(name="registrations.tasks.notify_payout", base=EmailJob)
 def notify_payout(batch_id, company_id):
     emails.send_payout(PayoutBatch.objects.get(pk=batch_id),
                        Company.objects.select_related("bank_account").get(pk=company_id))

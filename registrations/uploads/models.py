@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cashback.errors import Message
 from cashback.scoping import CompanyScopedQuerySet
 
 from ..companies.models import Company
@@ -54,6 +55,8 @@ class Upload(models.Model):
     language = models.CharField(_("language"), max_length=8, default=settings.LANGUAGE_CODE)
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.CHECKING)
     error = models.TextField(_("why it was refused or failed"), blank=True)
+    # The same as a text to translate and its facts (cashback.errors.Message): each reader's language.
+    error_data = models.JSONField(_("why, to translate"), default=dict, blank=True)
     rows = models.PositiveIntegerField(_("rows"), default=0)
     # Outcome kind -> number of rows, at the check (preview) and after registering.
     check_counts = models.JSONField(_("preview"), default=dict, blank=True)
@@ -79,3 +82,8 @@ class Upload(models.Model):
     @property
     def busy(self):
         return self.state in (self.State.CHECKING, self.State.IMPORTING)
+
+    @property
+    def error_message(self):
+        """Why it was refused or failed, in the reader's language."""
+        return str(Message.from_data(self.error_data)) if self.error_data else self.error

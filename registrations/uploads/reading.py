@@ -14,7 +14,6 @@ from datetime import date, datetime, timedelta
 from itertools import chain, islice
 
 from django.conf import settings
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cashback.errors import DomainError, InvalidInput, Message
@@ -68,8 +67,8 @@ def find_header(rows):
             return index, found
     titles = column_titles()
     raise FileRefused(
-        _("No header row found. The first sheet needs the columns %(columns)s; download the template to see how.")
-        % {"columns": ", ".join(f"“{titles[c]}”" for c in REQUIRED)}
+        Message(gettext_lazy("No header row found. The first sheet needs the columns %(columns)s; download the "
+                             "template to see how."), columns=", ".join(f"“{titles[c]}”" for c in REQUIRED))
     )
 
 
@@ -115,11 +114,11 @@ def parse(rows, company, formula_cells=frozenset()):
             row.error = error
         parsed.append(row)
     if not parsed:
-        raise FileRefused(_("The file has a header but no devices below it."))
+        raise FileRefused(gettext_lazy("The file has a header but no devices below it."))
     if len(parsed) > settings.UPLOAD_MAX_ROWS:
         raise FileRefused(
-            _("The file has %(rows)s devices; the limit is %(limit)s per file. Split it into smaller files.")
-            % {"rows": len(parsed), "limit": settings.UPLOAD_MAX_ROWS}
+            Message(gettext_lazy("The file has %(rows)s devices; the limit is %(limit)s per file. Split it into "
+                                 "smaller files."), rows=len(parsed), limit=settings.UPLOAD_MAX_ROWS)
         )
     return parsed
 

@@ -1,5 +1,7 @@
 """Reads of uploads: a company's uploads, where a busy one stands, what its file holds."""
 
+import logging
+
 from django.conf import settings
 from django.core.cache import cache
 
@@ -7,6 +9,8 @@ from cashback.spreadsheets import count_rows
 
 from .models import Upload
 from .reading import local_path
+
+log = logging.getLogger(__name__)
 
 
 def uploads_of(company):
@@ -29,8 +33,14 @@ def needs_worker(upload):
 
 
 def progress_of(upload):
-    """{"phase", "done", "total"} while the worker is busy with the upload."""
-    return cache.get(progress_key(upload.pk)) or {"phase": upload.state, "done": 0, "total": upload.rows}
+    """{"phase", "done", "total"} while the worker is busy with the upload; "waiting" while its
+    job has not started (the worker is busy, or the broker is down)."""
+    try:
+        progress = cache.get(progress_key(upload.pk))
+    except Exception as error:  # noqa: BLE001 - without the cache the page shows no figures
+        log.warning("Upload progress not read: %s", error)
+        progress = None
+    return progress or {"phase": upload.state, "done": 0, "total": upload.rows, "waiting": True}
 
 
 def progress_key(pk):

@@ -14,9 +14,11 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from cashback.errors import DomainError
+from cashback.errors import DomainError, Message, as_message_data
 from cashback.formatting import quoted
+from cashback.queue import enqueue, heartbeat
 from cashback.spreadsheets import FileRefused, Limits, check_size, detect_format
 
 from ..core import registering
@@ -28,11 +30,14 @@ from .columns import column_titles
 from .models import Upload
 from .reading import SheetRow, cell_text, local_path, read_upload
 from .results import write_result_workbook
-from .selectors import progress_key
+from .selectors import needs_worker, progress_key
 
 log = logging.getLogger(__name__)
 
 PROBLEMS_SHOWN = 1000
+# The worker's jobs for large uploads (registrations.uploads.tasks), by their fixed names.
+CHECK_UPLOAD = "registrations.tasks.check_upload"
+REGISTER_UPLOAD = "registrations.tasks.register_upload"
 
 
 @dataclass(slots=True)
@@ -136,9 +141,56 @@ def receive(*, company, uploaded_file, user=None, on_behalf=False, language=None
             upload.file_format = detect_format(path)
             check_size(path, upload.size, upload.file_format, _limits())
     except FileRefused as refusal:
-        upload.state, upload.error = Upload.State.REFUSED, str(refusal.message)
+        upload.state = Upload.State.REFUSED
+        with translation.override(upload.language):
+            upload.error = str(refusal.message)
+        upload.error_data = as_message_data(refusal.message)
     upload.save()
     return upload
+
+
+def receive_and_check(*, company, uploaded_file, user, language):
+    """The upload page: the file is stored, then checked here when it is small, by the worker
+    when it is large. The worker's job is written with the upload, so it is never forgotten,
+    and waits for the broker if the broker is down."""
+    with transaction.atomic():
+        upload = receive(company=company, uploaded_file=uploaded_file, user=user, language=language)
+        in_worker = upload.state == Upload.State.CHECKING and needs_worker(upload)
+        if in_worker:
+            enqueue(CHECK_UPLOAD, upload.pk)
+    if upload.state == Upload.State.CHECKING and not in_worker:
+        preview_upload(upload)
+    return upload
+
+
+def try_again(upload, *, user):
+    """A check or registration that failed (the worker stopped, or an error) starts over from the
+    check: the file is read again and a new preview asks for confirmation."""
+    with transaction.atomic():
+        current = Upload.objects.select_for_update().get(pk=upload.pk)
+        if current.state != Upload.State.FAILED:
+            raise InvalidTransition(_("Only a failed upload can be tried again."))
+        current.state, current.error, current.error_data, current.checked_at = Upload.State.CHECKING, "", {}, None
+        current.check_counts, current.problems = {}, []
+        current.save(update_fields=["state", "error", "error_data", "checked_at", "check_counts", "problems"])
+        in_worker = needs_worker(current)
+        if in_worker:
+            enqueue(CHECK_UPLOAD, current.pk)
+    if not in_worker:
+        preview_upload(current)
+    return current
+
+
+def give_up(upload_id):
+    """The worker stopped while it checked or registered this upload, time and again (it was
+    killed, or ran out of memory): nothing was registered, and the page offers to try again."""
+    with transaction.atomic():
+        upload = Upload.objects.select_for_update().filter(pk=upload_id).first()
+        if upload is None or not upload.busy:
+            return
+        _finish(upload, Upload.State.FAILED, error=gettext_lazy(
+            "The worker stopped while it was working on this file, so nothing was registered. Try again; if it "
+            "stops again, the campaign team can see why."))
 
 
 def preview_upload(upload):
@@ -148,18 +200,19 @@ def preview_upload(upload):
         try:
             answers = decide_rows(upload, progress=_progress(upload, "checking"))
         except FileRefused as refusal:
-            return _finish(upload, Upload.State.REFUSED, error=str(refusal.message))
+            return _finish(upload, Upload.State.REFUSED, error=refusal.message)
         except Exception:
             log.exception("Checking upload %s failed", upload.pk)
-            return _finish(upload, Upload.State.FAILED, error=_("Something went wrong while checking the file."))
+            return _finish(upload, Upload.State.FAILED, error=gettext_lazy("Something went wrong while checking the file."))
         return _finish(
             upload, Upload.State.CHECKED, rows=len(answers), check_counts=count_outcomes(answers),
             problems=problems(answers), checked_at=timezone.now(),
         )
 
 
-def start_import(upload, *, user):
-    """The installer confirms the preview; registering starts (here or in the worker)."""
+def start_import(upload, *, user, in_worker=False):
+    """The installer confirms the preview; registering starts, by the worker when `in_worker`
+    (its job written with the confirmation) or by the caller, who goes on with register_upload()."""
     started = False
     with transaction.atomic():
         current = Upload.objects.select_for_update().get(pk=upload.pk)
@@ -168,8 +221,10 @@ def start_import(upload, *, user):
         elif current.state == Upload.State.CHECKED:
             current.state, started = Upload.State.IMPORTING, True
             current.save(update_fields=["state"])
+            if in_worker:
+                enqueue(REGISTER_UPLOAD, current.pk)
     if current.state == Upload.State.EXPIRED:
-        raise InvalidTransition(current.error)
+        raise InvalidTransition(current.error_message)
     if not started:
         raise InvalidTransition(_("This upload was already registered or cancelled."))
     upload.state = Upload.State.IMPORTING
@@ -177,27 +232,31 @@ def start_import(upload, *, user):
 
 
 def register_upload(upload):
-    """Register every row in one transaction, then write the result workbook.
+    """Register every row and write the result workbook, in one transaction.
 
     A crash half-way leaves no registration behind: the transaction is rolled back and the
-    upload is marked failed (the installer can upload the file again).
+    upload is marked failed (the installer can try again); a worker killed half-way leaves it
+    importing for the next run. The result workbook is stored before the commit, so a
+    registered upload always has one. Two runs of one upload (a message delivered twice) take
+    turns on the upload's row; the second finds it registered and does nothing.
     """
     _require_state(upload, Upload.State.IMPORTING)
     with translation.override(upload.language):
         try:
             with transaction.atomic():
+                if Upload.objects.select_for_update().get(pk=upload.pk).state != Upload.State.IMPORTING:
+                    upload.refresh_from_db()
+                    return upload
                 answers = register_rows(upload, progress=_progress(upload, "importing"))
+                write_result_workbook(upload, answers)
                 _finish(upload, Upload.State.IMPORTED, result_counts=count_outcomes(answers), imported_at=timezone.now(),
                         rows=len(answers))
         except FileRefused as refusal:
-            return _finish(upload, Upload.State.REFUSED, error=str(refusal.message))
+            return _finish(upload, Upload.State.REFUSED, error=refusal.message)
         except Exception:
             log.exception("Registering upload %s failed", upload.pk)
-            return _finish(
-                upload, Upload.State.FAILED,
-                error=_("Something went wrong while registering; nothing was registered. Upload the file again."),
-            )
-        write_result_workbook(upload, answers)
+            return _finish(upload, Upload.State.FAILED, error=gettext_lazy(
+                "Something went wrong while registering; nothing was registered. Upload the file again."))
     return upload
 
 
@@ -241,10 +300,9 @@ def _waited_too_long(upload, now):
 
 
 def _expire(upload):
-    with translation.override(upload.language):
-        error = _("This preview was not confirmed within %(hours)s hours, so nothing was registered. Upload the "
-                  "file again to register it.") % {"hours": settings.UPLOAD_CONFIRM_HOURS}
-    _finish(upload, Upload.State.EXPIRED, error=error)
+    _finish(upload, Upload.State.EXPIRED, error=Message(gettext_lazy(
+        "This preview was not confirmed within %(hours)s hours, so nothing was registered. Upload the file again "
+        "to register it."), hours=settings.UPLOAD_CONFIRM_HOURS))
 
 
 def cancel_upload(upload):
@@ -259,21 +317,36 @@ def cancel_upload(upload):
 
 def _progress(upload, phase):
     key = progress_key(upload.pk)
-    cache.set(key, {"phase": phase, "done": 0, "total": upload.rows}, 3600)
+    _tell(key, {"phase": phase, "done": 0, "total": upload.rows})
 
     def report(done, total):
         # The cache, not the database: the registering transaction is still open.
-        cache.set(key, {"phase": phase, "done": done, "total": total}, 3600)
+        _tell(key, {"phase": phase, "done": done, "total": total})
+        heartbeat()
 
     return report
 
 
-def _finish(upload, state, **fields):
+def _tell(key, progress):
+    try:
+        cache.set(key, progress, 3600)
+    except Exception as error:  # noqa: BLE001 - a cache that is down costs the progress bar only
+        log.warning("Upload progress not stored: %s", error)
+
+
+def _finish(upload, state, error=None, **fields):
+    # `error` in the upload's language (the admin, the command), `error_data` for each reader.
+    if error is not None:
+        with translation.override(upload.language):
+            fields["error"], fields["error_data"] = str(error), as_message_data(error)
     upload.state = state
     for name, value in fields.items():
         setattr(upload, name, value)
     upload.save(update_fields=["state", *fields])
-    cache.delete(progress_key(upload.pk))
+    try:
+        cache.delete(progress_key(upload.pk))
+    except Exception as error:  # noqa: BLE001 - the progress expires by itself
+        log.warning("Upload progress not cleared: %s", error)
     return upload
 
 

@@ -1,19 +1,31 @@
-"""The worker's part of large uploads. Names are fixed (`name=`): queued messages survive a deploy."""
+"""The worker's part of large uploads: jobs of the outbox (cashback.queue), which run each
+upload's check or registration once, again after a worker that died, and give up with a
+message on the upload after `max_runs`. Names are fixed (`name=`): queued messages survive a
+deploy."""
 
 from celery import shared_task
+
+from cashback.queue import OutboxTask
 
 from . import services
 from .models import Upload
 
 
-@shared_task(name="registrations.tasks.check_upload")
+class UploadJob(OutboxTask):
+    max_runs = 3  # a file that kills its worker three times (out of memory) is not tried a fourth
+
+    def gave_up(self, upload_id):
+        services.give_up(upload_id)
+
+
+@shared_task(name=services.CHECK_UPLOAD, base=UploadJob)
 def check_upload(upload_id):
     upload = Upload.objects.select_related("company", "uploaded_by").get(pk=upload_id)
     if upload.state == Upload.State.CHECKING:
         services.preview_upload(upload)
 
 
-@shared_task(name="registrations.tasks.register_upload")
+@shared_task(name=services.REGISTER_UPLOAD, base=UploadJob)
 def register_upload(upload_id):
     upload = Upload.objects.select_related("company", "uploaded_by").get(pk=upload_id)
     if upload.state == Upload.State.IMPORTING:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("registrations/uploads/<int:pk>/", views.upload_detail, name="upload_detail"),
     path("registrations/uploads/<int:pk>/status.json", views.upload_status, name="upload_status"),
     path("registrations/uploads/<int:pk>/confirm/", views.upload_confirm, name="upload_confirm"),
+    path("registrations/uploads/<int:pk>/retry/", views.upload_retry, name="upload_retry"),
     path("registrations/uploads/<int:pk>/cancel/", views.upload_cancel, name="upload_cancel"),
     path("registrations/uploads/<int:pk>/file/", views.upload_file, name="upload_file"),
     path("registrations/uploads/<int:pk>/result.xlsx", views.upload_result, name="upload_result"),

@@ -10,14 +10,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cashback.errors import DomainError
-from cashback.queue import IfUnreachable, enqueue
 from cashback.xlsx import XLSX_MIME
 
 from ..companies.access import company_required
 from ..companies.selectors import current_campaign
 from ..core.choices import RowResult
 from ..core.selectors import eligible_products
-from . import selectors, services, tasks
+from . import selectors, services
 from .forms import UploadForm
 from .models import Upload
 from .results import build_workbook
@@ -43,15 +42,10 @@ def uploads(request):
     if request.method == "POST":
         form = UploadForm(request.POST, request.FILES)
         if form.is_valid():
-            upload = services.receive(
+            upload = services.receive_and_check(
                 company=request.company, uploaded_file=form.cleaned_data["file"], user=request.user,
                 language=translation.get_language(),
             )
-            if upload.state == Upload.State.CHECKING:
-                if selectors.needs_worker(upload):
-                    enqueue(tasks.check_upload, upload.pk, if_unreachable=IfUnreachable.RAISE)
-                else:
-                    services.preview_upload(upload)
             return redirect("upload_detail", upload.pk)
     else:
         form = UploadForm()
@@ -111,6 +105,7 @@ def upload_status(request, pk):
         "state": upload.state,
         "done": progress.get("done", 0),
         "total": progress.get("total", upload.rows),
+        "waiting": progress.get("waiting", False),
     })
 
 
@@ -118,15 +113,25 @@ def upload_status(request, pk):
 @company_required
 def upload_confirm(request, pk):
     upload = get_object_or_404(_uploads(request), pk=pk)
+    in_worker = upload.rows > settings.UPLOAD_SYNC_MAX_ROWS
     try:
-        services.start_import(upload, user=request.user)
+        services.start_import(upload, user=request.user, in_worker=in_worker)
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("upload_detail", upload.pk)
-    if upload.rows <= settings.UPLOAD_SYNC_MAX_ROWS:
+    if not in_worker:
         services.register_upload(upload)
-    else:
-        enqueue(tasks.register_upload, upload.pk, if_unreachable=IfUnreachable.RAISE)
+    return redirect("upload_detail", upload.pk)
+
+
+@require_POST
+@company_required
+def upload_retry(request, pk):
+    upload = get_object_or_404(_uploads(request), pk=pk)
+    try:
+        services.try_again(upload, user=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
     return redirect("upload_detail", upload.pk)
 
 

@@ -9,6 +9,8 @@
     fetch(card.dataset.statusUrl, {headers: {"Accept": "application/json"}}).then(function (r) { return r.json(); })
       .then(function (data) {
         if (data.state !== state) { window.location.reload(); return; }
+        var waiting = document.getElementById("progress-waiting");
+        if (waiting && !data.waiting) { waiting.hidden = true; }
         if (data.total) {
           bar.max = data.total; bar.value = data.done;
           text.textContent = template.replace("%(done)s", data.done).replace("%(total)s", data.total);

@@ -110,6 +110,10 @@ def demo_site():
     uploads.register_upload(imported)
     refused = uploads.receive(company=demo, uploaded_file=SimpleUploadedFile("notities.xlsx", b"not a sheet"),
                               user=installer, language="nl")
+    # One the worker has not started yet, and one whose worker kept dying (it offers Try again).
+    waiting, failed = (uploads.receive(company=demo, uploaded_file=SimpleUploadedFile(name, content.getvalue()),
+                                       user=installer, language="nl") for name in ("wacht.xlsx", "mislukt.xlsx"))
+    uploads.give_up(failed.pk)
     create_token(demo, name="ERP", user=installer)
     invitation = invite_colleague(company=demo, email="nieuw@zonnewerk.example", invited_by=installer)
     other = User.objects.get(email="installer@soleil.example")
@@ -123,7 +127,7 @@ def demo_site():
         "more_info": demo.registrations.filter(status=Status.MORE_INFO).first(),
         "in_review": Registration.objects.filter(status=Status.IN_REVIEW).first(),
         "document": Document.objects.first(),
-        "checked": checked, "imported": imported, "refused": refused, "batches": batches, "invitation": invitation,
+        "checked": checked, "imported": imported, "refused": refused, "waiting": waiting, "failed": failed, "batches": batches, "invitation": invitation,
         # Someone who does not walk the pages: logging in would void the link's token.
         "reset": (urlsafe_base64_encode(force_bytes(other.pk)), default_token_generator.make_token(other)),
     }
@@ -138,7 +142,8 @@ def samples(site):
         "document_file": [{"pk": site["document"].pk}],
         "review_registration": [{"pk": site["in_review"].pk}],
         "export": [{"fmt": "csv"}, {"fmt": "xlsx"}],
-        "upload_detail": [upload, {"pk": site["checked"].pk}, {"pk": site["refused"].pk}],
+        "upload_detail": [upload, {"pk": site["checked"].pk}, {"pk": site["refused"].pk},
+                          {"pk": site["waiting"].pk}, {"pk": site["failed"].pk}],
         "upload_status": [upload], "upload_file": [upload], "upload_result": [upload],
         "upload_check": [{"pk": site["checked"].pk}],
         "finance_batch": [{"pk": batch.pk} for batch in site["batches"]],

@@ -1,14 +1,15 @@
 """Edges of the documents path: late and concurrent uploads, what a download is called, the
 queue's navigation, emails that must not be lost or wrong."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
-from kombu.exceptions import OperationalError
 
+from cashback import queue
+from cashback.models import Job
 from devices.models import CampaignProduct
 from registrations.core.choices import Reason, Status
 from registrations.core.errors import InvalidTransition
@@ -97,36 +98,40 @@ def test_at_most_ten_files_at_once(installer_client, needs_documents):
 # The nightly job and its emails ------------------------------------------------------------
 
 
-def test_reminders_are_not_marked_when_the_queue_is_unreachable(needs_documents, time_machine, monkeypatch):
+def test_a_reminder_made_while_the_broker_is_down_leaves_once_it_is_back(
+        needs_documents, time_machine, broker_down, django_capture_on_commit_callbacks):
     time_machine.move_to(datetime(2026, 6, 22, 1, 15, tzinfo=AMS))  # 7 days left
-
-    def broker_down(*args, **kwargs):
-        raise OperationalError("connection refused")
-
-    with monkeypatch.context() as patched:
-        patched.setattr(email_tasks.notify_reminder, "delay", broker_down)
-        with pytest.raises(OperationalError):
-            tasks.document_deadlines()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.document_deadlines()["reminded"] == 1
     needs_documents.refresh_from_db()
-    assert needs_documents.reminders_sent == []  # so the next run sends it
-    assert tasks.document_deadlines()["reminded"] == 1
+    assert needs_documents.reminders_sent == [7]  # the reminder and its email, one change
+    job = Job.objects.get(task=email_tasks.notify_reminder.name)
+    assert job.state == Job.State.WAITING and "Connection refused" in job.last_error
+    assert mail.outbox == []
+
+    broker_down()  # back
+    time_machine.shift(timedelta(minutes=1))
+    queue.relay()
+    assert len([m for m in mail.outbox if m.subject.startswith("Reminder")]) == 1
+    assert tasks.document_deadlines()["reminded"] == 0  # nothing twice
+    queue.relay()
     assert len([m for m in mail.outbox if m.subject.startswith("Reminder")]) == 1
 
 
-def test_expiries_are_rolled_back_when_their_email_cannot_be_queued(needs_documents, time_machine, monkeypatch):
+def test_an_expiry_made_while_the_broker_is_down_is_announced_once_it_is_back(
+        needs_documents, time_machine, broker_down, django_capture_on_commit_callbacks):
     time_machine.move_to(datetime(2026, 6, 30, 1, 15, tzinfo=AMS))
-
-    def broker_down(*args, **kwargs):
-        raise OperationalError("connection refused")
-
-    with monkeypatch.context() as patched:
-        patched.setattr(email_tasks.notify_expired, "delay", broker_down)
-        with pytest.raises(OperationalError):
-            tasks.document_deadlines()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.document_deadlines()["expired"] == 1
     needs_documents.refresh_from_db()
-    assert needs_documents.status == Status.MORE_INFO
-    assert tasks.document_deadlines()["expired"] == 1
+    assert needs_documents.status == Status.NOT_REGISTRABLE
+    assert Job.objects.get(task=email_tasks.notify_expired.name).state == Job.State.WAITING
+
+    broker_down()
+    time_machine.shift(timedelta(minutes=1))
+    queue.relay()
     assert [m.subject for m in mail.outbox if m.subject.startswith("No documents")]
+    assert Job.objects.get(task=email_tasks.notify_expired.name).state == Job.State.DONE
 
 
 def test_a_reminder_already_marked_by_another_run_is_not_sent_again(needs_documents, time_machine):

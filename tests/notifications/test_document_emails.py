@@ -1,14 +1,16 @@
 """Emails around documents: requested, reminded, expired, decided; in the company's language."""
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from smtplib import SMTPException
 from zoneinfo import ZoneInfo
 
 import pytest
-from celery.exceptions import Retry
 from django.core import mail
 
+from cashback import queue
+from cashback.models import Job
+from cashback.queue import OutboxTask
 from devices.models import CampaignProduct
 from registrations.core.choices import Reason, Source, Status
 from registrations.core.models import Registration
@@ -166,34 +168,64 @@ def test_the_nightly_job_expires_exactly_the_overdue_ones_and_emails_them(
     assert later.serial not in expired_mail[0].body
 
 
-def test_a_failed_send_is_retried_and_the_status_change_stays(register, documents_required, monkeypatch,
-                                                              django_capture_on_commit_callbacks):
+def test_a_failed_send_is_retried_after_a_pause_and_the_status_change_stays(
+        register, documents_required, monkeypatch, django_capture_on_commit_callbacks, time_machine):
     from registrations.notifications import emails as notifications
 
-    attempts = []
+    attempts, send = [], notifications.EmailMultiAlternatives.send
+
+    def refuse_once(message, *args, **kwargs):
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise SMTPException("mail server down")
+        return send(message, *args, **kwargs)
+
+    monkeypatch.setattr(notifications.EmailMultiAlternatives, "send", refuse_once)
+    with django_capture_on_commit_callbacks(execute=True):
+        registration = register()
+    job = Job.objects.get()
+    assert job.state == Job.State.WAITING and job.runs == 1 and "mail server down" in job.last_error
+    registration.refresh_from_db()
+    assert registration.status == Status.MORE_INFO and registration.history.count() == 1
+    assert mail.outbox == []
+
+    queue.relay()  # the pause has not passed
+    assert attempts == [1]
+    time_machine.shift(timedelta(seconds=31))
+    queue.relay()
+    assert attempts == [1, 1] and len(mail.outbox) == 1
+    assert Job.objects.get().state == Job.State.DONE
+
+
+def test_an_email_that_keeps_failing_is_given_up_after_its_runs_and_shown_to_staff(
+        register, documents_required, monkeypatch, django_capture_on_commit_callbacks, time_machine, staff_client):
+    from registrations.notifications import emails as notifications
 
     def refuse(*args, **kwargs):
-        attempts.append(1)
         raise SMTPException("mail server down")
 
     monkeypatch.setattr(notifications.EmailMultiAlternatives, "send", refuse)
-    with django_capture_on_commit_callbacks() as queued:
-        registration = register()
-    with pytest.raises(Retry) as retry:
-        for callback in queued:
-            callback()
-    assert isinstance(retry.value.exc, SMTPException)  # the worker sends it again after a pause
-    assert attempts == [1]
-    registration.refresh_from_db()
-    assert registration.status == Status.MORE_INFO
-    assert registration.history.count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        register()
+    for _run in range(email_tasks.EmailJob.max_runs):
+        time_machine.shift(timedelta(hours=1, seconds=1))
+        queue.relay()
+    job = Job.objects.get()
+    assert job.state == Job.State.FAILED and job.runs == email_tasks.EmailJob.max_runs
+    page = staff_client.get("/admin/cashback/job/?attention=needed").content.decode()
+    assert "registrations.tasks.notify_documents_needed" in page and "mail server down" in page
+
+    monkeypatch.undo()
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post("/admin/cashback/job/", {"action": "try_again", "_selected_action": [str(job.pk)]})
+    assert Job.objects.get().state == Job.State.DONE and len(mail.outbox) == 1
 
 
-def test_email_tasks_retry_on_smtp_errors():
+def test_every_email_is_a_job_of_the_outbox_that_is_retried():
     for task in (email_tasks.notify_documents_needed, email_tasks.notify_reminder, email_tasks.notify_expired,
-                 email_tasks.notify_decision, email_tasks.send_invitation_email, email_tasks.send_password_reset_email):
-        assert SMTPException in task.autoretry_for
-        assert task.max_retries >= 5
+                 email_tasks.notify_decision, email_tasks.send_invitation_email, email_tasks.send_password_reset_email,
+                 email_tasks.notify_bank_details_changed, email_tasks.notify_payout):
+        assert isinstance(task, OutboxTask) and task.max_runs >= 5
 
 
 def test_the_email_link_opens_the_upload_page_after_login(client, register, documents_required, on_commit, installer):

@@ -1,6 +1,9 @@
 """The daily sync from the monitoring portals: the real client over HTTP against the stand-in."""
 
 import re
+import socket
+import subprocess
+import sys
 import time
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -9,6 +12,7 @@ import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import timezone, translation
 
 from devices.models import CampaignProduct
 from portal_sync import services, tasks
@@ -445,7 +449,8 @@ def test_bad_values_from_the_portal_cost_only_their_device(standin, company):
         device("1000000001"),
     ))]))
     run = services.sync()
-    assert run.state == SyncRun.State.SUCCEEDED
+    # The 40-digit "serial" cannot be kept as a device: staff are told where it is.
+    assert run.state == SyncRun.State.PARTIAL and "no usable serial number" in run.errors[0]["message"]
     assert list(Registration.objects.values_list("serial", flat=True)) == ["1000000001"]
     outcomes = dict(PortalDevice.objects.values_list("serial", "transfer"))
     assert outcomes == {"1000000001": Transfer.REGISTERED, "1000000002": Transfer.UNKNOWN_PRODUCT,
@@ -589,3 +594,91 @@ def test_a_device_to_register_by_hand_links_to_the_form_filled_in(standin, compa
     form = installer_client.get(link.replace("&amp;", "&")).content.decode()
     assert 'value="1000000002"' in form
     assert '<option value="STP10.0-3SE-40" selected>' in form
+
+
+# What a crash, a bad record or a dead run leaves (issue 13) --------------------------------
+
+
+def test_a_killed_runs_record_says_exactly_what_it_registered(standin, company, other_company, campaign,
+                                                             monkeypatch, time_machine, settings):
+    settings.PORTAL_SYNC_LOCK_SECONDS = 600
+    standin.load(feed(sunny_portal=[profile(n, plant(device(s), device(t))) for n, s, t in
+                                    [("100200", "1000000001", "1000000002"), ("200300", "1000000003", "1000000004")]]))
+    original, seen = services.register_eligible_devices, []
+
+    def killed_on_the_second(**kwargs):
+        seen.append(1)
+        if len(seen) == 2:
+            raise SystemExit("worker killed")
+        return original(**kwargs)
+
+    monkeypatch.setattr(services, "register_eligible_devices", killed_on_the_second)
+    monkeypatch.setattr(services, "_finish", lambda *args: None)  # a kill runs no clean-up
+    monkeypatch.setattr(services, "release_lock", lambda holder: None)
+    with pytest.raises(SystemExit):
+        services.sync()
+    monkeypatch.undo()
+    killed = SyncRun.objects.get()
+    assert (killed.state, killed.companies, killed.registered, killed.devices_seen) == (SyncRun.State.RUNNING, 1, 2, 2)
+
+    time_machine.shift(timedelta(seconds=601))
+    rerun = services.sync()
+    killed.refresh_from_db()
+    assert killed.state == SyncRun.State.ABANDONED and killed.registered == 2
+    assert killed.registered + rerun.registered == Registration.objects.count() == 4
+
+
+def test_a_malformed_plant_costs_only_itself_and_is_reported_with_where_it_is(standin, company, installer_client):
+    broken = plant(device("1000000002"), name="Fam. Peeters")
+    broken["installation"] = "2026-04-30"  # a string where an object belongs
+    standin.load(feed(sunny_portal=[profile("100200", plant(device("1000000001")), broken, "not a plant",
+                                            {**plant(name="Fam. De Vries"), "devices": "none"})]))
+    run = services.sync()
+    assert list(Registration.objects.values_list("serial", flat=True)) == ["1000000001"]
+    peeters = PortalDevice.objects.get(serial="1000000002")
+    assert peeters.transfer == Transfer.INVALID and peeters.register_yourself  # the installer can act
+    messages = [e["message"] for e in run.errors]
+    assert any("a plant that is not an object" in m for m in messages)
+    assert any("Fam. De Vries" in m and "not a list" in m for m in messages)
+    assert "could not be reached" not in installer_client.get("/registrations/").content.decode()
+    assert company.portal_sync_state.synced_at is not None  # the company was synchronised
+
+
+def test_a_device_without_a_usable_serial_is_reported_not_dropped(standin, company):
+    nameless = device("")
+    standin.load(feed(sunny_portal=[profile("100200", plant(nameless, device("1000000001"), name="Fam. Smit"))]))
+    run = services.sync()
+    assert run.registered == 1
+    assert any(nameless["deviceId"] in e["message"] and "Fam. Smit" in e["message"] and "serial" in e["message"]
+               for e in run.errors)
+
+
+@pytest.mark.parametrize("language, text", [("fr", "pas valide pour le pays Pays-Bas"),
+                                            ("en", "is not a valid postcode for Netherlands"),
+                                            ("nl", "is geen geldige postcode voor Nederland")])
+def test_a_refusal_of_the_rules_is_shown_in_the_readers_language(standin, company, installer_client, installer,
+                                                                 language, text):
+    standin.load(feed(sunny_portal=[profile("100200", plant(device("1000000001"), postcode="0999 XX"))]))
+    with translation.override("nl"):  # the nightly sync speaks the portal's language
+        services.sync()
+    assert PortalDevice.objects.get().transfer == Transfer.INVALID
+    installer.language = language
+    installer.save()
+    assert text in installer_client.get("/portal-devices/").content.decode()
+
+
+def test_staff_release_the_lock_of_a_run_whose_process_is_gone(standin, company, staff_client, settings):
+    settings.PORTAL_SYNC_LOCK_SECONDS = 900
+    services.acquire_lock()  # this process: alive, so its lock cannot be released
+    assert services.release_dead_lock() is False
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    SyncLock.objects.update(holder=f"abc@{socket.gethostname()}:{dead.stdout.strip()}")
+    SyncRun.objects.create(trigger=SyncRun.Trigger.SCHEDULE, started_at=timezone.now())
+    with pytest.raises(CommandError, match="--release-dead-lock"):
+        call_command("sync_sunny_portal", "--language", "en")
+    assert "whose process is gone" in staff_client.get("/admin/portal_sync/syncrun/").content.decode()
+
+    staff_client.post("/admin/portal_sync/synclock/", {"action": "release_dead_lock",
+                                                       "_selected_action": [services.LOCK]})
+    assert SyncRun.objects.get().state == SyncRun.State.ABANDONED
+    assert services.sync().state == SyncRun.State.SUCCEEDED

@@ -91,3 +91,27 @@ def test_a_serial_rejected_after_review_sent_again_points_to_the_campaign_team(i
     [refused] = page.context["upload"].problems
     assert refused["kind"] == RowResult.REFUSED_BEFORE
     assert "Rejected after review" in refused["message"] and "Contact the campaign team" in refused["message"]
+
+
+def test_the_result_workbook_is_written_in_the_registering_transaction(installer_client, monkeypatch):
+    """A registered upload always has its result workbook: a failure while writing it (the
+    worker killed right then) leaves nothing registered, not a registered upload without one."""
+    from registrations.core.models import Registration
+    from registrations.uploads import services
+
+    uploaded = upload(installer_client, workbook_bytes([GOOD])).context["upload"]
+
+    def killed(*args):
+        raise MemoryError("killed while writing the result workbook")
+
+    monkeypatch.setattr(services, "write_result_workbook", killed)
+    installer_client.post(f"/registrations/uploads/{uploaded.pk}/confirm/")
+    uploaded.refresh_from_db()
+    assert uploaded.state == Upload.State.FAILED and not Registration.objects.exists()
+
+    monkeypatch.undo()
+    Upload.objects.filter(pk=uploaded.pk).update(state=Upload.State.IMPORTING)
+    tasks.register_upload(uploaded.pk)
+    uploaded.refresh_from_db()
+    assert uploaded.state == Upload.State.IMPORTED and uploaded.result_file
+    assert Registration.objects.count() == 1

@@ -14,11 +14,21 @@ class Command(StaffCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--customer-number", help="only this company (its SMA customer number)")
+        parser.add_argument("--release-dead-lock", action="store_true",
+                            help="first free the lock of a run whose process is gone (a crash, a kill)")
 
-    def handle(self, *args, customer_number=None, **options):
+    def handle(self, *args, customer_number=None, release_dead_lock=False, **options):
+        if release_dead_lock:
+            if services.release_dead_lock():
+                self.stdout.write(_("The lock of a run whose process is gone was released."))
+            else:
+                raise CommandError(_("No lock to release: it is free, or its run may still be alive."))
         try:
             run = services.sync(customer_number=customer_number, trigger=SyncRun.Trigger.MANUAL)
         except services.SyncAlreadyRunning as busy:
+            if busy.holder_gone:
+                raise CommandError(_("a run that stopped (its process is gone) holds the lock until %(when)s; "
+                                     "--release-dead-lock frees it now") % {"when": format_moment(busy.until)}) from None
             raise CommandError(_("another sync is running (its lock expires at %(when)s)")
                                % {"when": format_moment(busy.until)}) from None
         except services.LockLost:

@@ -1,0 +1,57 @@
+"""Staff see here what the worker has not done: messages not yet sent, jobs that failed or stalled."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from . import queue
+from .models import Job
+from .readonly_admin import ReadOnlyAdmin
+
+
+class AttentionFilter(admin.SimpleListFilter):
+    title = _("attention")
+    parameter_name = "attention"
+
+    def lookups(self, request, model_admin):
+        return [("needed", _("Not sent, failed or stalled"))]
+
+    def queryset(self, request, queryset):
+        if self.value() != "needed":
+            return queryset
+        now = timezone.now()
+        return queryset.filter(
+            Q(state=Job.State.FAILED)
+            | Q(state=Job.State.WAITING, created_at__lt=now - timedelta(minutes=5))
+            | Q(state=Job.State.QUEUED, queued_at__lt=now - queue.QUEUE_LOST)
+            | Q(state=Job.State.RUNNING, started_at__lt=now - timedelta(seconds=settings.JOB_STALL_SECONDS))
+        )
+
+
+@admin.register(Job)
+class JobAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "task", "args", "state", "runs", "started_at", "finished_at", "short_error"]
+    list_filter = [AttentionFilter, "state", "task"]
+    search_fields = ["task", "last_error"]
+    date_hierarchy = "created_at"
+    actions = ["try_again"]
+
+    @admin.display(description=_("last error"))
+    def short_error(self, job):
+        return job.last_error[:120]
+
+    @admin.action(description=_("Try the selected failed jobs again"))
+    def try_again(self, request, queryset):
+        failed = list(queryset.filter(state=Job.State.FAILED))
+        for job in failed:
+            queue.try_again(job)
+        self.message_user(request, ngettext("%(count)d job handed over again.", "%(count)d jobs handed over again.",
+                                            len(failed)) % {"count": len(failed)}, messages.SUCCESS)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_staff
