@@ -7,6 +7,7 @@ elsewhere (SQLite in development) they go through bulk_create.
 """
 
 import json
+from itertools import islice, repeat
 
 from django.db import connection
 
@@ -93,21 +94,19 @@ class _CopySource:
 
 
 def _copy_lines(columns, count):
-    block = []
-    for index in range(count):
-        fields = []
-        for column in columns:
-            if isinstance(column, str):
-                fields.append(column)
-            else:
-                values, is_json = column
-                value = values[index]
-                fields.append(_copy_text(json.dumps(value) if is_json and value is not None else value))
-        block.append("\t".join(fields))
-        if len(block) == 1000:
-            yield "\n".join(block) + "\n"
-            block = []
-    if block:
+    # Column by column: each column's values become text in one pass (map, not a loop per
+    # cell), then the rows are joined; a column shared by every row is repeated as it is.
+    texts = []
+    for column in columns:
+        if isinstance(column, str):
+            texts.append(repeat(column, count))
+        else:
+            values, is_json = column
+            if is_json:
+                values = [None if value is None else json.dumps(value) for value in values]
+            texts.append(map(_copy_text, values))
+    rows = map("\t".join, zip(*texts))
+    while block := list(islice(rows, 1000)):
         yield "\n".join(block) + "\n"
 
 
