@@ -1,5 +1,5 @@
 from django.utils.functional import Promise
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 
 class DomainError(Exception):
@@ -62,32 +62,55 @@ class Message:
     def as_data(self):
         """The message as it can be stored (JSON): the text to translate and its facts."""
         # A fact that is itself a text to translate (a country's name) is kept as such.
-        params = {name: {"text": untranslated(value)} if isinstance(value, Promise) else str(value)
+        params = {name: _text_data(value) if isinstance(value, Promise) else str(value)
                   for name, value in self.params.items()}
-        return {"text": untranslated(self.text), "params": params}
+        return {**_text_data(self.text), "params": params}
 
     @classmethod
     def from_data(cls, data):
-        params = {name: _Stored(value["text"]) if isinstance(value, dict) else value
+        params = {name: _Stored.of(value) if isinstance(value, dict) else value
                   for name, value in data.get("params", {}).items()}
-        return cls(_Stored(data.get("text", "")), **params)
+        return cls(_Stored.of(data), **params)
+
+
+def render_stored(data, fallback=""):
+    """A stored message in the active language, or `fallback` (the text as it was written) when
+    the stored data cannot be rendered (an older shape, a catalogue that changed its placeholders)."""
+    try:
+        return str(Message.from_data(data))
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return fallback
 
 
 def as_message_data(message):
     """Any message of a DomainError (a Message, a lazily translated text, a plain one) as data
     that Message.from_data() renders again in whatever language is active then."""
-    return message.as_data() if isinstance(message, Message) else {"text": untranslated(message), "params": {}}
+    return message.as_data() if isinstance(message, Message) else {**_text_data(message), "params": {}}
 
 
-def untranslated(text):
-    """The English text a lazily translated one was made from (the catalogue's key)."""
-    if isinstance(text, Promise):
-        return str(text._args[0]) if getattr(text, "_args", None) else str(text)  # gettext_lazy(msgid)
-    return str(text)
+def _text_data(text):
+    """The English text (and context) a lazily translated text was made from: the catalogue's key."""
+    arguments = getattr(text, "_args", None) if isinstance(text, Promise) else None
+    if arguments and len(arguments) == 2:  # pgettext_lazy(context, message)
+        return {"text": str(arguments[1]), "context": str(arguments[0])}
+    if arguments:  # gettext_lazy(message)
+        return {"text": str(arguments[0])}
+    return {"text": str(text)}
 
 
 class _Stored(str):
     """A stored text, translated when it is shown (it was marked for translation where it was written)."""
 
+    context = ""
+
+    @classmethod
+    def of(cls, data):
+        stored = cls(data.get("text", ""))
+        stored.context = data.get("context", "")
+        return stored
+
     def __str__(self):
-        return gettext(str.__str__(self)) if self else ""
+        text = str.__str__(self)
+        if not text:
+            return ""
+        return pgettext(self.context, text) if self.context else gettext(text)

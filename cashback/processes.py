@@ -7,14 +7,14 @@ import socket
 
 def this_process():
     """"host:pid" of the running process."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    return f"{_host()}:{os.getpid()}"
 
 
 def is_gone(process):
     """True when `process` ("host:pid") ran on this machine and exists no more. False when it
     is alive, or ran elsewhere (then nobody here can prove it dead)."""
     host, _colon, pid = (process or "").rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
+    if host != _host() or not pid.isdigit():
         return False
     try:
         os.kill(int(pid), 0)
@@ -23,3 +23,8 @@ def is_gone(process):
     except PermissionError:  # alive, someone else's
         return False
     return False
+
+
+def _host():
+    # Bounded, so that it fits where it is stored (a lock's holder, a job's runner).
+    return socket.gethostname()[:64]

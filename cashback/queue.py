@@ -80,10 +80,16 @@ def relay(now=None):
         Job.objects.filter(pk=job_id, state=State.QUEUED).update(state=State.WAITING, next_attempt_at=now)
     stall = now - timedelta(seconds=settings.JOB_STALL_SECONDS)
     for job in Job.objects.filter(state=State.RUNNING):
-        if (job.started_at < stall and not _alive_since(job, stall)) or is_gone(job.runner):
-            _stalled(job, now)
+        try:
+            if (job.started_at < stall and not _alive_since(job, stall)) or is_gone(job.runner):
+                _stalled(job, now)
+        except Exception:  # noqa: BLE001 - one job's trouble must not keep the others waiting
+            log.exception("The relay could not handle job %s", job.pk)
     for job_id in Job.objects.filter(state=State.WAITING, next_attempt_at__lte=now).values_list("pk", flat=True):
-        handed += publish(job_id)
+        try:
+            handed += publish(job_id)
+        except Exception:  # noqa: BLE001
+            log.exception("The relay could not hand over job %s", job_id)
     return handed
 
 
@@ -128,14 +134,15 @@ class OutboxTask(Task):
         job_id = self.request.id
         if not job_id or not Job.objects.filter(pk=job_id).exists():
             return super().__call__(*args, **kwargs)  # called directly (a command, a test)
-        if not self._claim(job_id):
+        run = self._claim(job_id)
+        if run is None:
             log.info("Job %s of %s is done or running elsewhere; this copy does nothing", job_id, self.name)
             return None
         try:
             result = super().__call__(*args, **kwargs)
         except Exception as error:  # noqa: BLE001 - recorded on the job and retried by the relay
             log.exception("Job %s of %s failed", job_id, self.name)
-            _failed_run(Job.objects.get(pk=job_id), f"{type(error).__name__}: {error}", timezone.now())
+            _failed_run(run, f"{type(error).__name__}: {error}", timezone.now())
             return None
         finally:
             _beats.pop(job_id, None)
@@ -146,18 +153,24 @@ class OutboxTask(Task):
         )
         return result
 
-    @staticmethod
-    def _claim(job_id):
-        now = timezone.now()
-        claimable = [State.WAITING, State.QUEUED]
+    def _claim(self, job_id):
+        """This run's row (state, runner and run count as this run set them), or None when the
+        job is done, failed, or running in a process that is alive."""
         job = Job.objects.filter(pk=job_id).first()
-        # A message redelivered after its worker was killed finds the job running in a process
-        # that no longer exists: take it over at once rather than after the stall.
-        if job and job.state == State.RUNNING and is_gone(job.runner):
-            claimable.append(State.RUNNING)
-        return Job.objects.filter(pk=job_id, state__in=claimable).update(
-            state=State.RUNNING, started_at=now, runs=F("runs") + 1, runner=this_process(),
-        )
+        if job is None:
+            return None
+        claim = Job.objects.filter(pk=job_id, state__in=[State.WAITING, State.QUEUED])
+        if job.state == State.RUNNING and is_gone(job.runner):
+            # A message given back after its process was killed: take the job over at once, but
+            # only from that run (two copies must not both win), and not past the task's limit.
+            if job.runs >= self.max_runs:
+                _failed_run(job, "the worker stopped while running this job", timezone.now())
+                return None
+            claim = Job.objects.filter(pk=job_id, state=State.RUNNING, runner=job.runner, runs=job.runs)
+        if not claim.update(state=State.RUNNING, started_at=timezone.now(), runs=F("runs") + 1,
+                            runner=this_process()):
+            return None
+        return Job.objects.get(pk=job_id)
 
 
 def _stalled(job, now):
@@ -167,25 +180,25 @@ def _stalled(job, now):
 
 def _failed_run(job, error, now, pause=True):
     """A run that raised (retried after a pause) or whose worker died (at once); given up after
-    the task's max_runs."""
-    task = _task(job.task)
-    if job.runs >= getattr(task, "max_runs", OutboxTask.max_runs):
+    the task's max_runs. `job` is the run as it was seen: a run that another has taken over
+    since (a different runner or run count) is left alone."""
+    this_run = Job.objects.filter(pk=job.pk, state=State.RUNNING, runner=job.runner, runs=job.runs)
+    task = _task(job.task, missing_ok=True)
+    if task is None or job.runs >= getattr(task, "max_runs", OutboxTask.max_runs):
         with transaction.atomic():
-            if Job.objects.filter(pk=job.pk, state=State.RUNNING).update(
-                state=State.FAILED, finished_at=now, last_error=error[:2000]
-            ) and task is not None:
+            if this_run.update(state=State.FAILED, finished_at=now, last_error=error[:2000]) and task is not None:
                 task.gave_up(*job.args)
         return
-    Job.objects.filter(pk=job.pk, state=State.RUNNING).update(
-        state=State.WAITING, next_attempt_at=now + _pause(job.runs) if pause else now, last_error=error[:2000]
-    )
+    this_run.update(state=State.WAITING, next_attempt_at=now + _pause(job.runs) if pause else now,
+                    last_error=error[:2000])
 
 
-def _task(name):
-    """The registered task of that name; a web process imports the tasks modules on first use."""
+def _task(name, missing_ok=False):
+    """The registered task of that name; a web process imports the tasks modules on first use.
+    A name no task has (renamed, removed) is None with `missing_ok`."""
     if name not in current_app.tasks:
         current_app.loader.import_default_modules()
-    return current_app.tasks[name]
+    return current_app.tasks.get(name) if missing_ok else current_app.tasks[name]
 
 
 def _pause(attempt):
@@ -195,8 +208,8 @@ def _pause(attempt):
 def _alive_since(job, moment):
     try:
         beat = cache.get(_heartbeat_key(job.pk))
-    except Exception:  # noqa: BLE001 - no cache: judge by the start alone
-        return False
+    except Exception:  # noqa: BLE001 - no cache, no proof of death: only a dead process counts then
+        return True
     return beat is not None and beat >= moment.timestamp()
 
 

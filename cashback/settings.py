@@ -91,9 +91,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "cashback.unavailable.maintenance",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # After the language is chosen (from the browser and cookie: it reads no database).
+    "cashback.unavailable.maintenance",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -257,7 +258,7 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_BROKER_CONNECTION_TIMEOUT = env_int("CELERY_BROKER_CONNECTION_TIMEOUT", 2)
 # The outbox (cashback.queue): a running job without a heartbeat for this long is handed over
 # again; a job that raised waits this long, doubled per run, before its next run.
-JOB_STALL_SECONDS = env_int("JOB_STALL_SECONDS", 120)
+JOB_STALL_SECONDS = env_int("JOB_STALL_SECONDS", 300)
 JOB_RETRY_SECONDS = env_int("JOB_RETRY_SECONDS", 30)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)

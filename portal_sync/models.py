@@ -5,7 +5,7 @@ from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
-from cashback.errors import Message
+from cashback.errors import render_stored
 from cashback.scoping import CompanyScopedQuerySet
 from registrations.companies.models import Company
 from registrations.core.choices import Reason
@@ -129,7 +129,7 @@ class PortalDevice(models.Model):
                 return _("The plant has no commissioning date in the portal; register the device yourself.")
             if self.detail in ("dataReceivedUtc", "customerNumberEnteredUtc"):
                 return _("The portal's data for this device is incomplete; register the device yourself.")
-            return str(Message.from_data(self.message_data)) if self.message_data else self.detail
+            return render_stored(self.message_data, self.detail) if self.message_data else self.detail
         return ""
 
 

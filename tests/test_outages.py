@@ -74,9 +74,19 @@ def test_in_maintenance_every_page_and_the_api_answer_503_but_styles_load(db, se
     settings.MAINTENANCE = True
     page = client.get("/login/")
     assert page.status_code == 503 and "briefly unavailable" in page.content.decode()
+    french = Client(HTTP_ACCEPT_LANGUAGE="fr").get("/login/")
+    assert "momentanément indisponible" in french.content.decode()  # in the reader's language
     assert client.get("/api/v1/registrations/").json()["code"] == "unavailable"
     assert client.get("/static/css/portal.css").status_code != 503
 
 
 def test_kept_database_connections_are_checked_before_they_are_reused(settings):
     assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
+
+
+def test_a_stored_message_that_cannot_be_rendered_falls_back_to_its_text():
+    from cashback.errors import render_stored
+
+    assert render_stored({"text": "%(value)s is wrong", "params": {"other": "1"}}, "as written") == "as written"
+    assert render_stored("not a dict", "as written") == "as written"
+    assert render_stored({"text": "%(value)s is wrong", "params": {"value": "X"}}, "as written") == "X is wrong"

@@ -1,4 +1,4 @@
-"""A real prefork Celery worker, killed with real signals while it registers a large upload:
+"""A real prefork Celery worker, killed with real signals while it registers a 40,000-row upload:
 nothing is lost, nothing is registered twice, and the upload ends registered with its result
 workbook. The worker runs in its own process on the test database and the Redis broker, so
 this runs on PostgreSQL with Redis (CI's second run); SQLite's test database lives in memory."""
@@ -20,7 +20,7 @@ from registrations.uploads.models import Upload
 from tests.test_worker import wait_for
 from tests.uploads.test_excel_upload import upload, workbook_bytes
 
-ROWS = 20_000
+ROWS = 40_000
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -68,7 +68,7 @@ def start_worker(settings, real_time):
 
 
 def confirmed_upload(client, settings):
-    """A 20,000-row upload, checked by the worker and confirmed: the registering job is queued."""
+    """A 40,000-row upload, checked by the worker and confirmed: the registering job is queued."""
     rows = [(f"9{n:09d}", "STP10.0-3SE-40", date(2026, 5, 1), "3511 AB", "NL", "") for n in range(ROWS)]
     uploaded = upload(client, workbook_bytes(rows)).context["upload"]
     assert wait_for(lambda: Upload.objects.get(pk=uploaded.pk).state == Upload.State.CHECKED, 180), "not checked"
@@ -82,7 +82,7 @@ def registering_job(uploaded):
                                   state=Job.State.RUNNING).first()
 
     assert wait_for(running, 180), "the worker did not start registering"
-    time.sleep(1.5)  # well into the rows, inside the registering transaction
+    time.sleep(0.8)  # into the rows, inside the registering transaction (which takes ~3 s)
     return running()
 
 

@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cashback.errors import Message
+from cashback.errors import render_stored
 from cashback.scoping import CompanyScopedQuerySet
 
 from ..companies.models import Company
@@ -86,4 +86,4 @@ class Upload(models.Model):
     @property
     def error_message(self):
         """Why it was refused or failed, in the reader's language."""
-        return str(Message.from_data(self.error_data)) if self.error_data else self.error
+        return render_stored(self.error_data, self.error) if self.error_data else self.error

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -200,13 +200,14 @@ def preview_upload(upload):
         try:
             answers = decide_rows(upload, progress=_progress(upload, "checking"))
         except FileRefused as refusal:
-            return _finish(upload, Upload.State.REFUSED, error=refusal.message)
+            return _finish_if(upload, Upload.State.CHECKING, Upload.State.REFUSED, error=refusal.message)
         except Exception:
             log.exception("Checking upload %s failed", upload.pk)
-            return _finish(upload, Upload.State.FAILED, error=gettext_lazy("Something went wrong while checking the file."))
-        return _finish(
-            upload, Upload.State.CHECKED, rows=len(answers), check_counts=count_outcomes(answers),
-            problems=problems(answers), checked_at=timezone.now(),
+            return _finish_if(upload, Upload.State.CHECKING, Upload.State.FAILED,
+                              error=gettext_lazy("Something went wrong while checking the file."))
+        return _finish_if(
+            upload, Upload.State.CHECKING, Upload.State.CHECKED, rows=len(answers),
+            check_counts=count_outcomes(answers), problems=problems(answers), checked_at=timezone.now(),
         )
 
 
@@ -252,10 +253,12 @@ def register_upload(upload):
                 _finish(upload, Upload.State.IMPORTED, result_counts=count_outcomes(answers), imported_at=timezone.now(),
                         rows=len(answers))
         except FileRefused as refusal:
-            return _finish(upload, Upload.State.REFUSED, error=refusal.message)
+            return _finish_if(upload, Upload.State.IMPORTING, Upload.State.REFUSED, error=refusal.message)
+        except OperationalError:
+            raise  # the database, not the file (a lock it waited for): the job runs again
         except Exception:
             log.exception("Registering upload %s failed", upload.pk)
-            return _finish(upload, Upload.State.FAILED, error=gettext_lazy(
+            return _finish_if(upload, Upload.State.IMPORTING, Upload.State.FAILED, error=gettext_lazy(
                 "Something went wrong while registering; nothing was registered. Upload the file again."))
     return upload
 
@@ -332,6 +335,17 @@ def _tell(key, progress):
         cache.set(key, progress, 3600)
     except Exception as error:  # noqa: BLE001 - a cache that is down costs the progress bar only
         log.warning("Upload progress not stored: %s", error)
+
+
+def _finish_if(upload, expected, state, **fields):
+    """_finish() only if the upload is still `expected`: a second run of the same job (a copy
+    delivered twice, a worker thought dead) never undoes what the first one finished."""
+    with transaction.atomic():
+        current = Upload.objects.select_for_update().get(pk=upload.pk)
+        if current.state != expected:
+            upload.refresh_from_db()
+            return upload
+        return _finish(upload, state, **fields)
 
 
 def _finish(upload, state, error=None, **fields):

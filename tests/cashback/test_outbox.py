@@ -178,3 +178,34 @@ def test_staff_see_unsent_and_failed_jobs_in_one_place(staff_client, company, in
     time_machine.shift(timedelta(minutes=10))
     page = staff_client.get("/admin/cashback/job/?attention=needed").content.decode()
     assert "registrations.tasks.send_invitation_email" in page and "Waiting for the broker" in page
+
+
+def test_a_job_given_back_past_its_runs_is_given_up_not_run_again(installer_client, settings,
+                                                                   django_capture_on_commit_callbacks):
+    uploaded, job = checking_upload(installer_client, settings, django_capture_on_commit_callbacks)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    Job.objects.filter(pk=job.pk).update(runs=3, runner=f"{socket.gethostname()}:{dead.stdout.strip()}")
+    celery_app.tasks[job.task].apply_async(job.args, task_id=str(job.pk))  # the file killed its worker again
+    assert Job.objects.get().state == Job.State.FAILED
+    uploaded.refresh_from_db()
+    assert uploaded.state == Upload.State.FAILED and uploaded.rows == 0  # not checked a fourth time
+
+
+def test_a_run_taken_over_by_another_cannot_undo_it(installer_client, settings, django_capture_on_commit_callbacks):
+    uploaded, job = checking_upload(installer_client, settings, django_capture_on_commit_callbacks)
+    first = Job.objects.get()  # the run as the relay saw it ...
+    Job.objects.filter(pk=job.pk).update(runner="elsewhere:1", runs=2)  # ... before another took it over
+    queue._failed_run(first, "the first run raised late", timezone.now())
+    job.refresh_from_db()
+    assert (job.state, job.runner, job.runs) == (Job.State.RUNNING, "elsewhere:1", 2)
+
+
+def test_a_second_check_of_an_upload_never_undoes_its_registration(installer_client, monkeypatch):
+    from registrations.uploads import services
+
+    uploaded = upload(installer_client, workbook_bytes(ROWS[:2])).context["upload"]
+    installer_client.post(f"/registrations/uploads/{uploaded.pk}/confirm/")
+    assert Upload.objects.get(pk=uploaded.pk).state == Upload.State.IMPORTED
+    uploaded.state = Upload.State.CHECKING  # a copy of the check job that started before all that
+    services.preview_upload(uploaded)
+    assert Upload.objects.get(pk=uploaded.pk).state == Upload.State.IMPORTED
