@@ -12,12 +12,14 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import OperationalError, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cashback.errors import DomainError, Message, as_message_data
 from cashback.formatting import quoted
+from cashback.models import Job
 from cashback.queue import enqueue, heartbeat
 from cashback.spreadsheets import FileRefused, Limits, check_size, detect_format
 
@@ -38,6 +40,8 @@ PROBLEMS_SHOWN = 1000
 # The worker's jobs for large uploads (registrations.uploads.tasks), by their fixed names.
 CHECK_UPLOAD = "registrations.tasks.check_upload"
 REGISTER_UPLOAD = "registrations.tasks.register_upload"
+# Busy this long without a job working on it: its web process died (fail_abandoned).
+ABANDONED_AFTER = timedelta(hours=1)
 
 
 @dataclass(slots=True)
@@ -261,6 +265,24 @@ def register_upload(upload):
             return _finish_if(upload, Upload.State.IMPORTING, Upload.State.FAILED, error=gettext_lazy(
                 "Something went wrong while registering; nothing was registered. Upload the file again."))
     return upload
+
+
+def fail_abandoned(now=None):
+    """Uploads still being checked or registered an hour on with no job working on them: small
+    files are checked and registered in the web request, and a web process that died there
+    leaves them busy for good. They fail with the message that offers Try again (hourly, by
+    beat, with the expiry). A registering transaction holds the upload's row, so this never
+    fails one that is still running."""
+    before = (now or timezone.now()) - ABANDONED_AFTER
+    busy = Upload.objects.filter(Q(state=Upload.State.CHECKING, created_at__lt=before)
+                                 | Q(state=Upload.State.IMPORTING, checked_at__lt=before))
+    working = Job.objects.filter(task__in=[CHECK_UPLOAD, REGISTER_UPLOAD]).exclude(
+        state__in=[Job.State.DONE, Job.State.FAILED])
+    working_on = {job.args[0] for job in working if job.args}
+    abandoned = [pk for pk in busy.values_list("pk", flat=True) if pk not in working_on]
+    for pk in abandoned:
+        give_up(pk)
+    return len(abandoned)
 
 
 def expire_unconfirmed(now=None):

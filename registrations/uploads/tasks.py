@@ -34,5 +34,6 @@ def register_upload(upload_id):
 
 @shared_task(name="registrations.tasks.expire_unconfirmed_uploads")
 def expire_unconfirmed_uploads():
-    """Hourly: previews nobody confirmed in time expire (with a note on the upload)."""
-    return services.expire_unconfirmed()
+    """Hourly: previews nobody confirmed in time expire (with a note on the upload), and uploads
+    left busy by a web process that died fail with a way to try again."""
+    return {"expired": services.expire_unconfirmed(), "abandoned": services.fail_abandoned()}

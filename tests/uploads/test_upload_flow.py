@@ -42,9 +42,9 @@ def test_a_file_with_nothing_to_register_offers_no_register_button(installer_cli
 def test_a_preview_nobody_confirms_expires_after_a_day_with_a_note(installer_client, time_machine):
     uploaded = upload(installer_client, workbook_bytes([GOOD])).context["upload"]
     time_machine.shift(timedelta(hours=23))
-    assert tasks.expire_unconfirmed_uploads() == 0
+    assert tasks.expire_unconfirmed_uploads() == {"expired": 0, "abandoned": 0}
     time_machine.shift(timedelta(hours=2))
-    assert tasks.expire_unconfirmed_uploads() == 1
+    assert tasks.expire_unconfirmed_uploads() == {"expired": 1, "abandoned": 0}
     uploaded.refresh_from_db()
     assert uploaded.state == Upload.State.EXPIRED
     page = installer_client.get(f"/registrations/uploads/{uploaded.pk}/").content.decode()
@@ -115,3 +115,27 @@ def test_the_result_workbook_is_written_in_the_registering_transaction(installer
     uploaded.refresh_from_db()
     assert uploaded.state == Upload.State.IMPORTED and uploaded.result_file
     assert Registration.objects.count() == 1
+
+
+def test_an_upload_left_busy_by_a_web_process_that_died_fails_with_a_way_forward(installer_client, time_machine):
+    """Small files are checked in the web request: a process that died there leaves no job."""
+    stuck = upload(installer_client, workbook_bytes([GOOD])).context["upload"]
+    Upload.objects.filter(pk=stuck.pk).update(state=Upload.State.CHECKING, check_counts={}, checked_at=None)
+    time_machine.shift(timedelta(minutes=59))
+    assert tasks.expire_unconfirmed_uploads()["abandoned"] == 0  # it may still be at work
+    time_machine.shift(timedelta(minutes=2))
+    assert tasks.expire_unconfirmed_uploads()["abandoned"] == 1
+    page = installer_client.get(f"/registrations/uploads/{stuck.pk}/").content.decode()
+    assert "Try again" in page
+    installer_client.post(f"/registrations/uploads/{stuck.pk}/retry/")
+    assert Upload.objects.get(pk=stuck.pk).state == Upload.State.CHECKED
+
+
+def test_a_large_upload_waiting_for_its_job_is_not_taken_for_abandoned(installer_client, settings, time_machine,
+                                                                        django_capture_on_commit_callbacks):
+    settings.UPLOAD_SYNC_MAX_ROWS = 1
+    with django_capture_on_commit_callbacks():  # its job waits (the broker is down, the worker busy)
+        waiting = upload(installer_client, workbook_bytes([GOOD, UNKNOWN])).context["upload"]
+    time_machine.shift(timedelta(hours=2))
+    assert tasks.expire_unconfirmed_uploads()["abandoned"] == 0
+    assert Upload.objects.get(pk=waiting.pk).state == Upload.State.CHECKING
