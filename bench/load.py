@@ -41,6 +41,10 @@ end
 """
 
 
+# The project's modules are imported inside the functions: main() sets Django up first (as in
+# every bench script).
+
+
 def build_data():
     from django.db import connection, transaction
     from django.utils import timezone

@@ -42,7 +42,11 @@ _HEARTBEAT_EVERY = 5  # seconds between two heartbeats of one job
 def enqueue(task, *args):
     """Queue `task` (a Celery task or its registered name) with `args` (ids) for the worker,
     as part of the current change: it leaves once the change is committed."""
-    job = Job.objects.create(task=getattr(task, "name", task), args=list(args))
+    name = getattr(task, "name", task)
+    if not isinstance(_task(name), OutboxTask):
+        # A plain task would never mark its row done, and the relay would send it again and again.
+        raise TypeError(f"{name} is queued through the outbox: give it base=OutboxTask")
+    job = Job.objects.create(task=name, args=list(args))
     job_id = job.pk
     # A lambda, not functools.partial: Django names the callback (__qualname__) when it fails.
     transaction.on_commit(lambda: publish(job_id), robust=True)

@@ -1,5 +1,8 @@
 from django.apps import AppConfig
+from django.db.models import CharField
 from django.utils.translation import gettext_lazy as _
+
+from cashback.lookups import AnyOf
 
 
 class DevicesConfig(AppConfig):
@@ -7,8 +10,4 @@ class DevicesConfig(AppConfig):
     verbose_name = _("Products and campaigns")
 
     def ready(self):
-        from django.db.models import CharField
-
-        from cashback.lookups import AnyOf
-
         CharField.register_lookup(AnyOf)

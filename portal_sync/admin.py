@@ -88,7 +88,7 @@ class SyncLockAdmin(ReadOnlyAdmin):
 
     @admin.action(description=_("Release the lock of a run whose process is gone"))
     def release_dead_lock(self, request, queryset):
-        if services.release_dead_lock():
+        if services.release_dead_lock(by=request.user.email):
             self.message_user(request, _("The lock was released; the next run can start."), messages.SUCCESS)
         else:
             self.message_user(request, _("Nothing released: the lock is free, or its run may still be alive."),

@@ -80,17 +80,23 @@ def holder_gone(holder):
     return is_gone(holder.partition("@")[2])
 
 
-def release_dead_lock():
+def release_dead_lock(by=""):
     """Staff free the lock of a run whose process is gone, rather than wait for its expiry;
-    that run is recorded as abandoned. False when the lock is free or its holder may be alive."""
+    that run is recorded as abandoned, with who released its lock. False when the lock is free
+    or its holder may be alive."""
     now = timezone.now()
     with transaction.atomic():
         lock = SyncLock.objects.select_for_update().filter(name=LOCK, expires_at__gt=now).first()
         if lock is None or not holder_gone(lock.holder):
             return False
         SyncLock.objects.filter(name=LOCK, holder=lock.holder).update(expires_at=now, holder="")
-        SyncRun.objects.filter(state=SyncRun.State.RUNNING).update(state=SyncRun.State.ABANDONED, finished_at=now)
-    log.warning("Released the portal-sync lock of a dead run (%s)", lock.holder)
+        for run in SyncRun.objects.filter(state=SyncRun.State.RUNNING):
+            run.state, run.finished_at = SyncRun.State.ABANDONED, now
+            run.errors = [*run.errors, {"portal": "", "customer_number": "",
+                                        "message": f"its process was gone; {by or 'staff'} released its lock"}]
+            run.error_count += 1
+            run.save(update_fields=["state", "finished_at", "errors", "error_count"])
+    log.warning("%s released the portal-sync lock of a dead run (%s)", by or "Staff", lock.holder)
     return True
 
 

@@ -7,6 +7,7 @@ class RegistrationsConfig(AppConfig):
     verbose_name = _("Companies and registrations")
 
     def ready(self):
-        # The emails that follow the packages' changes, and the API token's OpenAPI scheme.
+        # Imported once the apps are loaded, for what importing does: the receivers connect the
+        # emails to the packages' changes, the schema registers the API token's OpenAPI scheme.
         from .api import schema  # noqa: F401
         from .notifications import receivers  # noqa: F401

@@ -1,6 +1,7 @@
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
+import time_machine as time_machine_module
 from django.test import Client
 from django.utils import translation
 
@@ -39,6 +40,19 @@ def _test_environment(settings, tmp_path, time_machine):
     translation.activate("en")
     yield
     translation.deactivate()
+
+
+@pytest.fixture
+def real_time(time_machine):
+    """For a test with a second process (a worker, a command) on the test database: that process
+    lives in the real now, so the test must too, or their moments disagree."""
+    time_machine.move_to(datetime.fromtimestamp(time_machine_module.escape_hatch.time.time(), tz=UTC), tick=True)
+
+
+def shared_database_url(settings):
+    """The test database as a URL for a second process (PostgreSQL: SQLite's lives in memory)."""
+    database = settings.DATABASES["default"]
+    return f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
 
 
 @pytest.fixture

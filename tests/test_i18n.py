@@ -10,6 +10,7 @@ from django.test import Client
 from django.utils import translation
 
 from registrations.companies.models import Company
+from registrations.companies.services import invite_colleague
 from registrations.core.choices import Reason, Status
 from registrations.core.wording import describe
 
@@ -200,7 +201,6 @@ def test_the_admin_shows_amounts_in_the_readers_way(register, staff_client):
 
 
 def test_a_colleague_who_joins_from_a_dutch_browser_reads_the_companys_french(other_company):
-    from registrations.companies.services import invite_colleague
 
     other_company.language = "fr"
     other_company.save()

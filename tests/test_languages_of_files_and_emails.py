@@ -20,6 +20,7 @@ from registrations.documents import services as documents
 from registrations.payouts import bank
 from registrations.payouts import services as payouts
 from registrations.payouts.files import SEPA_NS, remittance
+from tests.files import pdf_bytes
 from tests.language import wrong_language_in
 from tests.payouts.helpers import ALL, finance_user
 from tests.uploads.test_excel_upload import upload
@@ -162,7 +163,6 @@ def test_every_email_in_the_companys_language(reader, register, campaign, compan
 def _pdf():
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from tests.files import pdf_bytes
 
     return SimpleUploadedFile("factuur.pdf", pdf_bytes())
 

@@ -8,6 +8,7 @@ from django.db import OperationalError
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.test import Client
 
+from cashback.errors import render_stored
 from registrations.api.services import create_token
 from tests.uploads.test_excel_upload import GOOD, upload, workbook_bytes
 
@@ -85,8 +86,6 @@ def test_kept_database_connections_are_checked_before_they_are_reused(settings):
 
 
 def test_a_stored_message_that_cannot_be_rendered_falls_back_to_its_text():
-    from cashback.errors import render_stored
-
     assert render_stored({"text": "%(value)s is wrong", "params": {"other": "1"}}, "as written") == "as written"
     assert render_stored("not a dict", "as written") == "as written"
     assert render_stored({"text": "%(value)s is wrong", "params": {"value": "X"}}, "as written") == "X is wrong"

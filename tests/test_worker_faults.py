@@ -8,15 +8,15 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
-import time_machine as time_machine_module
 
 from cashback import celery_app, queue
 from cashback.models import Job
 from registrations.core.models import Registration
 from registrations.uploads.models import Upload
+from tests.conftest import shared_database_url
 from tests.test_worker import wait_for
 from tests.uploads.test_excel_upload import upload, workbook_bytes
 
@@ -32,19 +32,12 @@ pytestmark = [
 
 
 @pytest.fixture
-def real_time(time_machine):
-    """The worker process lives in the real now: so must the test, or their moments disagree."""
-    time_machine.move_to(datetime.fromtimestamp(time_machine_module.escape_hatch.time.time(), tz=UTC), tick=True)
-
-
-@pytest.fixture
 def start_worker(settings, real_time):
     """Start a worker (prefork, one child) in its own process group; all are stopped after."""
     started = []
-    database = settings.DATABASES["default"]
     environment = {
         **os.environ,
-        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+        "DATABASE_URL": shared_database_url(settings),
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "CELERY_TASK_ALWAYS_EAGER": "0",
     }

@@ -159,12 +159,19 @@ def receive_and_check(*, company, uploaded_file, user, language):
     and waits for the broker if the broker is down."""
     with transaction.atomic():
         upload = receive(company=company, uploaded_file=uploaded_file, user=user, language=language)
-        in_worker = upload.state == Upload.State.CHECKING and needs_worker(upload)
-        if in_worker:
-            enqueue(CHECK_UPLOAD, upload.pk)
+        in_worker = upload.state == Upload.State.CHECKING and _check_in_worker(upload)
     if upload.state == Upload.State.CHECKING and not in_worker:
         preview_upload(upload)
     return upload
+
+
+def _check_in_worker(upload):
+    """True, with the worker's job written (in the caller's transaction), for a large file;
+    False for a small one, which the caller checks after its transaction."""
+    if not needs_worker(upload):
+        return False
+    enqueue(CHECK_UPLOAD, upload.pk)
+    return True
 
 
 def try_again(upload, *, user):
@@ -177,9 +184,7 @@ def try_again(upload, *, user):
         current.state, current.error, current.error_data, current.checked_at = Upload.State.CHECKING, "", {}, None
         current.check_counts, current.problems = {}, []
         current.save(update_fields=["state", "error", "error_data", "checked_at", "check_counts", "problems"])
-        in_worker = needs_worker(current)
-        if in_worker:
-            enqueue(CHECK_UPLOAD, current.pk)
+        in_worker = _check_in_worker(current)
     if not in_worker:
         preview_upload(current)
     return current
@@ -193,8 +198,8 @@ def give_up(upload_id):
         if upload is None or not upload.busy:
             return
         _finish(upload, Upload.State.FAILED, error=gettext_lazy(
-            "The worker stopped while it was working on this file, so nothing was registered. Try again; if it "
-            "stops again, the campaign team can see why."))
+            "Work on this file stopped unexpectedly, so nothing was registered. Try again; if it stops again, "
+            "the campaign team can see why."))
 
 
 def preview_upload(upload):
@@ -204,15 +209,18 @@ def preview_upload(upload):
         try:
             answers = decide_rows(upload, progress=_progress(upload, "checking"))
         except FileRefused as refusal:
-            return _finish_if(upload, Upload.State.CHECKING, Upload.State.REFUSED, error=refusal.message)
+            _finish_if(upload, Upload.State.CHECKING, Upload.State.REFUSED, error=refusal.message)
+            return upload
         except Exception:
             log.exception("Checking upload %s failed", upload.pk)
-            return _finish_if(upload, Upload.State.CHECKING, Upload.State.FAILED,
-                              error=gettext_lazy("Something went wrong while checking the file."))
-        return _finish_if(
+            _finish_if(upload, Upload.State.CHECKING, Upload.State.FAILED,
+                       error=gettext_lazy("Something went wrong while checking the file."))
+            return upload
+        _finish_if(
             upload, Upload.State.CHECKING, Upload.State.CHECKED, rows=len(answers),
             check_counts=count_outcomes(answers), problems=problems(answers), checked_at=timezone.now(),
         )
+    return upload
 
 
 def start_import(upload, *, user, in_worker=False):
@@ -257,13 +265,14 @@ def register_upload(upload):
                 _finish(upload, Upload.State.IMPORTED, result_counts=count_outcomes(answers), imported_at=timezone.now(),
                         rows=len(answers))
         except FileRefused as refusal:
-            return _finish_if(upload, Upload.State.IMPORTING, Upload.State.REFUSED, error=refusal.message)
+            _finish_if(upload, Upload.State.IMPORTING, Upload.State.REFUSED, error=refusal.message)
         except OperationalError:
             raise  # the database, not the file (a lock it waited for): the job runs again
         except Exception:
             log.exception("Registering upload %s failed", upload.pk)
-            return _finish_if(upload, Upload.State.IMPORTING, Upload.State.FAILED, error=gettext_lazy(
-                "Something went wrong while registering; nothing was registered. Upload the file again."))
+            _finish_if(upload, Upload.State.IMPORTING, Upload.State.FAILED, error=gettext_lazy(
+                "Something went wrong while registering; nothing was registered. Try again, or upload the file "
+                "again."))
     return upload
 
 
@@ -292,22 +301,14 @@ def expire_unconfirmed(now=None):
     now = now or timezone.now()
     count = 0
     for upload in Upload.objects.filter(state=Upload.State.CHECKED, checked_at__lt=_confirm_by(now)):
-        with transaction.atomic():
-            current = Upload.objects.select_for_update().get(pk=upload.pk)
-            if current.state == Upload.State.CHECKED:
-                _expire(current)
-                count += 1
+        count += _expire(upload)
     return count
 
 
 def expire_if_stale(upload):
     """The preview's page, opened after its time: expired now rather than at the next hourly run."""
     if upload.state == Upload.State.CHECKED and _waited_too_long(upload, timezone.now()):
-        with transaction.atomic():
-            current = Upload.objects.select_for_update().get(pk=upload.pk)
-            if current.state == Upload.State.CHECKED:
-                _expire(current)
-        upload.refresh_from_db()
+        _expire(upload)
     return upload
 
 
@@ -325,7 +326,8 @@ def _waited_too_long(upload, now):
 
 
 def _expire(upload):
-    _finish(upload, Upload.State.EXPIRED, error=Message(gettext_lazy(
+    """True if this call expired the preview (nobody confirmed or expired it meanwhile)."""
+    return _finish_if(upload, Upload.State.CHECKED, Upload.State.EXPIRED, error=Message(gettext_lazy(
         "This preview was not confirmed within %(hours)s hours, so nothing was registered. Upload the file again "
         "to register it."), hours=settings.UPLOAD_CONFIRM_HOURS))
 
@@ -360,14 +362,15 @@ def _tell(key, progress):
 
 
 def _finish_if(upload, expected, state, **fields):
-    """_finish() only if the upload is still `expected`: a second run of the same job (a copy
-    delivered twice, a worker thought dead) never undoes what the first one finished."""
+    """_finish() only if the upload is still `expected` (True when it was): a second run of the
+    same job (a copy delivered twice, a worker thought dead) never undoes what the first one
+    finished, nor does the hourly expiry undo a confirmation."""
     with transaction.atomic():
-        current = Upload.objects.select_for_update().get(pk=upload.pk)
-        if current.state != expected:
+        if Upload.objects.select_for_update().get(pk=upload.pk).state != expected:
             upload.refresh_from_db()
-            return upload
-        return _finish(upload, state, **fields)
+            return False
+        _finish(upload, state, **fields)
+        return True
 
 
 def _finish(upload, state, error=None, **fields):

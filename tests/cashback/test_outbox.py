@@ -18,6 +18,7 @@ from cashback import celery_app, queue
 from cashback.models import Job
 from registrations.companies import services as companies
 from registrations.core.models import Registration
+from registrations.uploads import services as uploads
 from registrations.uploads.models import Upload
 from tests.uploads.test_excel_upload import upload, workbook_bytes
 
@@ -151,7 +152,7 @@ def test_an_upload_whose_worker_keeps_dying_fails_with_a_message_and_can_be_trie
     queue.relay()
     assert Job.objects.get().state == Job.State.FAILED
     page = installer_client.get(f"/registrations/uploads/{uploaded.pk}/").content.decode()
-    assert "The worker stopped while it was working on this file" in page and "Try again" in page
+    assert "Work on this file stopped unexpectedly" in page and "Try again" in page
 
     with django_capture_on_commit_callbacks(execute=True):
         installer_client.post(f"/registrations/uploads/{uploaded.pk}/retry/")
@@ -201,11 +202,15 @@ def test_a_run_taken_over_by_another_cannot_undo_it(installer_client, settings, 
 
 
 def test_a_second_check_of_an_upload_never_undoes_its_registration(installer_client, monkeypatch):
-    from registrations.uploads import services
-
     uploaded = upload(installer_client, workbook_bytes(ROWS[:2])).context["upload"]
     installer_client.post(f"/registrations/uploads/{uploaded.pk}/confirm/")
     assert Upload.objects.get(pk=uploaded.pk).state == Upload.State.IMPORTED
     uploaded.state = Upload.State.CHECKING  # a copy of the check job that started before all that
-    services.preview_upload(uploaded)
+    uploads.preview_upload(uploaded)
     assert Upload.objects.get(pk=uploaded.pk).state == Upload.State.IMPORTED
+
+
+def test_only_tasks_of_the_outbox_can_be_queued_through_it(db):
+    with pytest.raises(TypeError, match="base=OutboxTask"):
+        queue.enqueue("cashback.tasks.relay_jobs")  # a beat task: nothing would mark its row done
+    assert not Job.objects.exists()

@@ -17,6 +17,7 @@ from registrations.core.models import Registration
 from registrations.core.registering import decide_devices, register_devices
 from registrations.core.rows import DeviceRow
 from registrations.documents import services, tasks
+from registrations.notifications import emails as notifications
 from registrations.notifications import tasks as email_tasks
 from tests.files import receive_documents
 
@@ -170,8 +171,6 @@ def test_the_nightly_job_expires_exactly_the_overdue_ones_and_emails_them(
 
 def test_a_failed_send_is_retried_after_a_pause_and_the_status_change_stays(
         register, documents_required, monkeypatch, django_capture_on_commit_callbacks, time_machine):
-    from registrations.notifications import emails as notifications
-
     attempts, send = [], notifications.EmailMultiAlternatives.send
 
     def refuse_once(message, *args, **kwargs):
@@ -199,8 +198,6 @@ def test_a_failed_send_is_retried_after_a_pause_and_the_status_change_stays(
 
 def test_an_email_that_keeps_failing_is_given_up_after_its_runs_and_shown_to_staff(
         register, documents_required, monkeypatch, django_capture_on_commit_callbacks, time_machine, staff_client):
-    from registrations.notifications import emails as notifications
-
     def refuse(*args, **kwargs):
         raise SMTPException("mail server down")
 

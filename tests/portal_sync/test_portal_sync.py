@@ -681,4 +681,5 @@ def test_staff_release_the_lock_of_a_run_whose_process_is_gone(standin, company,
     staff_client.post("/admin/portal_sync/synclock/", {"action": "release_dead_lock",
                                                        "_selected_action": [services.LOCK]})
     assert SyncRun.objects.get().state == SyncRun.State.ABANDONED
+    assert "staff@example.com released its lock" in SyncRun.objects.get().errors[-1]["message"]
     assert services.sync().state == SyncRun.State.SUCCEEDED

@@ -8,16 +8,14 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
 
 import pytest
-import time_machine as time_machine_module
 
 from portal_sync import services
 from portal_sync.models import PortalDevice, SyncRun
 from portal_sync.standin import start_in_thread
 from registrations.core.models import Registration
-from tests.conftest import make_company
+from tests.conftest import make_company, shared_database_url
 from tests.test_worker import wait_for
 
 from .portal_feed import device, feed, plant, profile
@@ -32,9 +30,7 @@ pytestmark = [
 
 
 @pytest.fixture
-def portal(campaign, known, time_machine):
-    # The command's process lives in the real now: so must the test.
-    time_machine.move_to(datetime.fromtimestamp(time_machine_module.escape_hatch.time.time(), tz=UTC), tick=True)
+def portal(campaign, known, real_time):
     profiles = []
     for n in range(COMPANIES):
         number = f"9{n:05d}"
@@ -49,10 +45,9 @@ def portal(campaign, known, time_machine):
 
 
 def test_a_sync_killed_half_way_says_what_it_did_and_the_next_run_does_the_rest(portal, settings):
-    database = settings.DATABASES["default"]
     environment = {
         **os.environ,
-        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+        "DATABASE_URL": shared_database_url(settings),
         "PORTAL_STANDIN_URL": portal.url, "PORTAL_SYNC_FETCH_THREADS": "1",
     }
     command = subprocess.Popen([sys.executable, "manage.py", "sync_sunny_portal"], cwd=settings.BASE_DIR,

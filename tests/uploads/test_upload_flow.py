@@ -6,7 +6,9 @@ from datetime import date, timedelta
 from django.utils import timezone
 
 from registrations.core.choices import RowResult
-from registrations.uploads import tasks
+from registrations.core.models import Registration
+from registrations.documents import services as documents
+from registrations.uploads import services, tasks
 from registrations.uploads.models import Upload
 from tests.uploads.test_excel_upload import upload, workbook_bytes
 
@@ -82,8 +84,6 @@ def test_the_preview_says_until_when_and_a_stale_one_offers_no_button(installer_
 
 
 def test_a_serial_rejected_after_review_sent_again_points_to_the_campaign_team(installer_client, register, staff):
-    from registrations.documents import services as documents
-
     registration = register("1000000001")
     documents.request_documents(registration, actor=staff, note="Audit")
     documents.reject(registration, actor=staff, note="Invoice of another installation")
@@ -96,9 +96,6 @@ def test_a_serial_rejected_after_review_sent_again_points_to_the_campaign_team(i
 def test_the_result_workbook_is_written_in_the_registering_transaction(installer_client, monkeypatch):
     """A registered upload always has its result workbook: a failure while writing it (the
     worker killed right then) leaves nothing registered, not a registered upload without one."""
-    from registrations.core.models import Registration
-    from registrations.uploads import services
-
     uploaded = upload(installer_client, workbook_bytes([GOOD])).context["upload"]
 
     def killed(*args):

@@ -19,7 +19,7 @@ class Command(StaffCommand):
 
     def handle(self, *args, customer_number=None, release_dead_lock=False, **options):
         if release_dead_lock:
-            if services.release_dead_lock():
+            if services.release_dead_lock(by="sync_sunny_portal --release-dead-lock"):
                 self.stdout.write(_("The lock of a run whose process is gone was released."))
             else:
                 raise CommandError(_("No lock to release: it is free, or its run may still be alive."))
