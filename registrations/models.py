@@ -1,6 +1,6 @@
 """Every model of the registrations app, for Django (which loads an app's models from here) and
 for the migrations, which refer to `registrations.models.UserManager`, `upload_path`,
-`result_path` and `document_path`. The models live in their packages; code imports them from
+`result_path`, `rows_path` and `document_path`. The models live in their packages; code imports them from
 there, never from this module."""
 
 from .api.models import ApiToken
@@ -15,10 +15,10 @@ from .payouts.models import (
     PayoutItem,
     PayoutPayment,
 )
-from .uploads.models import Upload, result_path, upload_path
+from .uploads.models import Upload, result_path, rows_path, upload_path
 
 __all__ = [
     "ApiToken", "BankAccount", "BankAccountChange", "Company", "Document", "Enrolment", "Invitation", "Membership",
     "PayoutBatch", "PayoutBatchChange", "PayoutItem", "PayoutPayment", "Registration", "StatusChange", "Upload",
-    "User", "UserManager", "document_path", "result_path", "upload_path",
+    "User", "UserManager", "document_path", "result_path", "rows_path", "upload_path",
 ]

@@ -24,6 +24,10 @@ def result_path(upload, filename):
     return f"uploads/{upload.company_id}/{uuid.uuid4().hex}-result.xlsx"
 
 
+def rows_path(upload, filename):
+    return f"uploads/{upload.company_id}/{uuid.uuid4().hex}-rows.json.gz"
+
+
 class Upload(models.Model):
     """A file of devices (the Excel template, or any sheet or CSV): kept as evidence, checked,
     shown as a preview, and registered when the installer confirms."""
@@ -64,6 +68,9 @@ class Upload(models.Model):
     # The rows that would not simply be registered, for the preview page (capped).
     problems = models.JSONField(_("rows with a problem"), default=list, blank=True)
     result_file = models.FileField(_("result workbook"), upload_to=result_path, blank=True)
+    # The rows as the check read them (registrations.uploads.reading.dump_sheet): confirming decides
+    # them again without parsing the file a second time. Removed once the upload is finished.
+    rows_file = models.FileField(_("rows as read"), upload_to=rows_path, blank=True)
     created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
     checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
     imported_at = models.DateTimeField(_("registered at"), null=True, blank=True)

@@ -6,6 +6,8 @@ headers in Dutch, French or English in any order, dates as cells or as text, and
 numbers that Excel turned into numbers.
 """
 
+import gzip
+import json
 import re
 import tempfile
 from contextlib import contextmanager
@@ -16,7 +18,7 @@ from itertools import chain, islice
 from django.conf import settings
 from django.utils.translation import gettext_lazy
 
-from cashback.errors import DomainError, InvalidInput, Message
+from cashback.errors import DomainError, InvalidInput, Message, as_message_data
 from cashback.formatting import quoted
 from cashback.spreadsheets import FileRefused, formula_cells_without_value, iter_rows
 from devices.models import ProductModel
@@ -52,6 +54,65 @@ def read_upload(upload):
         formulas = formula_cells_without_value(path) if fmt == "xlsx" else frozenset()
         rows = iter_rows(path, fmt, max_rows=settings.UPLOAD_MAX_ROWS + HEADER_SCAN_ROWS)
         return parse(rows, upload.company, formulas)
+
+
+def dump_sheet(sheet):
+    """The rows as read (parse()), compact, to keep with the upload: confirming then decides them
+    again from here instead of parsing the file a second time. Devices column by column; rows
+    that could not be read with their cells and the error, as data to translate."""
+    devices = [row for row in sheet if row.device is not None]
+    data = {
+        "version": 1,
+        "number": [row.number for row in devices],
+        "serial": [row.device.serial for row in devices],
+        "product": [row.device.product_code for row in devices],
+        "installed_on": [d.toordinal() if (d := row.device.installed_on) else None for row in devices],
+        "postcode": [row.device.postcode for row in devices],
+        "country": [row.device.country for row in devices],
+        "reference": [row.device.reference for row in devices],
+        "unread": [
+            {"number": row.number, "raw": {name: _cell_data(value) for name, value in row.raw.items()},
+             "field": row.error.field, "code": row.error.code, "message": as_message_data(row.error.message)}
+            for row in sheet if row.device is None
+        ],
+    }
+    return gzip.compress(json.dumps(data, separators=(",", ":")).encode(), compresslevel=1)
+
+
+def load_sheet(blob):
+    """dump_sheet() read back: the same SheetRows, in the file's order."""
+    data = json.loads(gzip.decompress(blob))
+    shared = {}
+    rows = [
+        SheetRow(number, None, DeviceRow(serial, product, date.fromordinal(day) if day else None,
+                                         shared.setdefault(postcode, postcode), shared.setdefault(country, country),
+                                         reference))
+        for number, serial, product, day, postcode, country, reference in zip(
+            data["number"], data["serial"], data["product"], data["installed_on"], data["postcode"],
+            data["country"], data["reference"])
+    ]
+    unread = [
+        SheetRow(row["number"], {name: _cell_value(value) for name, value in row["raw"].items()},
+                 error=InvalidInput(Message.from_data(row["message"]), field=row["field"], code=row["code"]))
+        for row in data["unread"]
+    ]
+    if unread:
+        rows = sorted(rows + unread, key=lambda row: row.number)
+    return rows
+
+
+def _cell_data(value):
+    if isinstance(value, datetime):
+        return {"datetime": value.isoformat()}
+    if isinstance(value, date):
+        return {"date": value.isoformat()}
+    return value
+
+
+def _cell_value(value):
+    if isinstance(value, dict):
+        return datetime.fromisoformat(value["datetime"]) if "datetime" in value else date.fromisoformat(value["date"])
+    return value
 
 
 def find_header(rows):

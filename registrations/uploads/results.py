@@ -10,6 +10,7 @@ dates; the country column keeps its drop-down.
 """
 
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 
 import rustpy_xlsxwriter as xlsx
 from django.core.files import File
@@ -67,9 +68,20 @@ def _display(value):
     return value if hasattr(value, "isoformat") else str(value)
 
 
-def write_result_workbook(upload, answers):
-    with override(upload.language):
-        handle = build_workbook(answers)
+def write_result_workbook(upload, answers, meanwhile=None):
+    """Build and store the result workbook; `meanwhile()` runs while it is built, in a thread
+    of its own: the caller's wait for the database (its checks of the rows just written) and
+    the workbook then share the time, on two cores."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="result-workbook") as pool:
+        built = pool.submit(_build_in, upload.language, answers)
+        if meanwhile is not None:
+            meanwhile()
+        handle = built.result()
     with handle:
         upload.result_file.save("result.xlsx", File(handle), save=False)
     upload.save(update_fields=["result_file"])
+
+
+def _build_in(language, answers):
+    with override(language):  # the language is the thread's own
+        return build_workbook(answers)

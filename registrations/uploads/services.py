@@ -11,12 +11,14 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.files.base import ContentFile
 from django.db import OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cashback.bulk import check_deferred_constraints
 from cashback.errors import DomainError, Message, as_message_data
 from cashback.formatting import quoted
 from cashback.models import Job
@@ -30,7 +32,7 @@ from ..core.rows import count_kinds, outcome_kind
 from ..core.wording import describe_reason
 from .columns import column_titles
 from .models import Upload
-from .reading import SheetRow, cell_text, local_path, read_upload
+from .reading import SheetRow, cell_text, dump_sheet, load_sheet, local_path, read_upload
 from .results import write_result_workbook
 from .selectors import needs_worker, progress_key
 
@@ -66,19 +68,28 @@ class RowAnswer:
         )
 
 
-def decide_rows(upload, progress=None):
+def decide_rows(upload, progress=None, sheet=None):
     """What every row of the stored file would become, writing nothing (the preview). One
     RowAnswer per data row, in the file's order."""
-    return _answers(upload, registering.decide_devices, progress)
+    return _answers(upload, sheet or sheet_rows(upload), registering.decide_devices, progress)
 
 
 def register_rows(upload, progress=None):
     """Register every row of the stored file in one transaction; one RowAnswer per data row."""
-    return _answers(upload, registering.register_devices, progress)
+    return _answers(upload, sheet_rows(upload), registering.register_devices, progress)
 
 
-def _answers(upload, decide, progress):
-    sheet = read_upload(upload)
+def sheet_rows(upload):
+    """The rows as the check read them, when it kept them (a checked upload), else read from the
+    file: confirming registers the rows the preview showed and does not parse the file again.
+    Every row is decided again either way."""
+    if upload.rows_file:
+        with upload.rows_file.open("rb") as stored:
+            return load_sheet(stored.read())
+    return read_upload(upload)
+
+
+def _answers(upload, sheet, decide, progress):
     devices = [row for row in sheet if row.device is not None]
     outcomes = decide(
         company=upload.company, rows=[row.device for row in devices], source=Source.EXCEL, user=upload.uploaded_by,
@@ -207,7 +218,9 @@ def preview_upload(upload):
     _require_state(upload, Upload.State.CHECKING)
     with translation.override(upload.language):
         try:
-            answers = decide_rows(upload, progress=_progress(upload, "checking"))
+            sheet = read_upload(upload)
+            answers = decide_rows(upload, progress=_progress(upload, "checking"), sheet=sheet)
+            rows_file = _keep_rows(upload, sheet)
         except FileRefused as refusal:
             _finish_if(upload, Upload.State.CHECKING, Upload.State.REFUSED, error=refusal.message)
             return upload
@@ -216,11 +229,18 @@ def preview_upload(upload):
             _finish_if(upload, Upload.State.CHECKING, Upload.State.FAILED,
                        error=gettext_lazy("Something went wrong while checking the file."))
             return upload
-        _finish_if(
-            upload, Upload.State.CHECKING, Upload.State.CHECKED, rows=len(answers),
+        if not _finish_if(
+            upload, Upload.State.CHECKING, Upload.State.CHECKED, rows=len(answers), rows_file=rows_file,
             check_counts=count_outcomes(answers), problems=problems(answers), checked_at=timezone.now(),
-        )
+        ):
+            upload.rows_file.storage.delete(rows_file)  # another run finished it; this copy is nobody's
     return upload
+
+
+def _keep_rows(upload, sheet):
+    """Store the rows as read; the stored name."""
+    field = upload.rows_file
+    return field.storage.save(field.field.generate_filename(upload, "rows.json.gz"), ContentFile(dump_sheet(sheet)))
 
 
 def start_import(upload, *, user, in_worker=False):
@@ -261,7 +281,7 @@ def register_upload(upload):
                     upload.refresh_from_db()
                     return upload
                 answers = register_rows(upload, progress=_progress(upload, "importing"))
-                write_result_workbook(upload, answers)
+                write_result_workbook(upload, answers, meanwhile=check_deferred_constraints)
                 _finish(upload, Upload.State.IMPORTED, result_counts=count_outcomes(answers), imported_at=timezone.now(),
                         rows=len(answers))
         except FileRefused as refusal:
@@ -338,7 +358,8 @@ def cancel_upload(upload):
         if current.state != Upload.State.CHECKED:
             raise InvalidTransition(_("This upload was already registered or cancelled."))
         current.state = Upload.State.CANCELLED
-        current.save(update_fields=["state"])
+        _drop_rows(current)
+        current.save(update_fields=["state", "rows_file"])
     return current
 
 
@@ -381,12 +402,24 @@ def _finish(upload, state, error=None, **fields):
     upload.state = state
     for name, value in fields.items():
         setattr(upload, name, value)
+    if state != Upload.State.CHECKED and upload.rows_file:
+        _drop_rows(upload)
+        fields["rows_file"] = ""
     upload.save(update_fields=["state", *fields])
     try:
         cache.delete(progress_key(upload.pk))
     except Exception as error:  # noqa: BLE001 - the progress expires by itself
         log.warning("Upload progress not cleared: %s", error)
     return upload
+
+
+def _drop_rows(upload):
+    """The rows as read are of no use once the upload is finished: removed after the commit
+    (a rollback keeps them with the upload)."""
+    name, storage = upload.rows_file.name, upload.rows_file.storage
+    upload.rows_file = ""
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
 
 
 def _require_state(upload, state):

@@ -1,14 +1,16 @@
 """The upload as an installer follows it: what a second upload says, what cannot be confirmed,
 what happens to a preview nobody confirms."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from pathlib import Path
 
-from django.utils import timezone
+from django.utils import timezone, translation
+from openpyxl import load_workbook
 
 from registrations.core.choices import RowResult
 from registrations.core.models import Registration
 from registrations.documents import services as documents
-from registrations.uploads import services, tasks
+from registrations.uploads import reading, services, tasks
 from registrations.uploads.models import Upload
 from tests.uploads.test_excel_upload import upload, workbook_bytes
 
@@ -136,3 +138,69 @@ def test_a_large_upload_waiting_for_its_job_is_not_taken_for_abandoned(installer
     time_machine.shift(timedelta(hours=2))
     assert tasks.expire_unconfirmed_uploads()["abandoned"] == 0
     assert Upload.objects.get(pk=waiting.pk).state == Upload.State.CHECKING
+
+
+# The rows as the check read them ---------------------------------------------------------
+
+NOT_A_DATE = ("1000000002", "STP10.0-3SE-40", "31-02-2026", "3511 AB", "NL", "Jansen")
+
+
+def test_confirming_registers_the_rows_the_preview_read_without_parsing_the_file_again(
+    installer_client, django_capture_on_commit_callbacks,
+):
+    uploaded = upload(installer_client, workbook_bytes([GOOD, NOT_A_DATE])).context["upload"]
+    assert uploaded.rows_file
+    kept = uploaded.rows_file.path
+    with open(uploaded.file.path, "wb") as original:
+        original.write(b"not a spreadsheet any more")  # were it read again, the file would be refused
+
+    with django_capture_on_commit_callbacks(execute=True):
+        installer_client.post(f"/registrations/uploads/{uploaded.pk}/confirm/")
+
+    uploaded.refresh_from_db()
+    assert uploaded.state == Upload.State.IMPORTED
+    assert uploaded.result_counts[RowResult.REGISTERED] == 1 and uploaded.result_counts[RowResult.INVALID] == 1
+    assert Registration.objects.filter(serial="1000000001").exists()
+    assert not uploaded.rows_file  # of no use once registered, and removed from the storage
+    assert not Path(kept).exists()
+    rows = list(load_workbook(uploaded.result_file.path).active.iter_rows(min_row=2, values_only=True))
+    assert rows[1][:3] == ("1000000002", "STP10.0-3SE-40", "31-02-2026")
+    assert "is not an existing date" in rows[1][7]
+
+
+def test_the_rows_kept_for_confirming_go_with_a_cancelled_or_expired_preview(
+    installer_client, time_machine, django_capture_on_commit_callbacks,
+):
+    cancelled = upload(installer_client, workbook_bytes([GOOD])).context["upload"]
+    expired = upload(installer_client, workbook_bytes([GOOD])).context["upload"]
+    kept = [cancelled.rows_file.path, expired.rows_file.path]
+    with django_capture_on_commit_callbacks(execute=True):
+        installer_client.post(f"/registrations/uploads/{cancelled.pk}/cancel/")
+        time_machine.shift(timedelta(hours=25))
+        tasks.expire_unconfirmed_uploads()
+
+    for uploaded in (cancelled, expired):
+        uploaded.refresh_from_db()
+        assert not uploaded.rows_file
+    assert cancelled.state == Upload.State.CANCELLED and expired.state == Upload.State.EXPIRED
+    assert not any(Path(path).exists() for path in kept)
+
+
+def test_the_rows_as_read_come_back_the_same_with_their_messages_in_any_language(company):
+    sheet = reading.parse([
+        ["Serial number", "Product type", "Installation date", "Postcode", "Country", "Own reference"],
+        [1000000001.0, "STP10.0-3SE-40", datetime(2026, 5, 1, 0, 0), "3511 AB", "", "Jansen\ttab"],
+        ["1000000002", "STP10.0-3SE-40", "31-02-2026", "3511 AB", "NL", ""],
+        ["1000000003", "STP10.0-3SE-40", None, "3511 AB", "NL", ""],
+        [1.5, "STP10.0-3SE-40", date(2026, 5, 1), "3511 AB", "NL", ""],
+    ], company)
+
+    again = reading.load_sheet(reading.dump_sheet(sheet))
+
+    assert [(row.number, row.device, row.raw) for row in again] == [(row.number, row.device, row.raw) for row in sheet]
+    for language in ("nl", "fr", "en"):
+        with translation.override(language):
+            assert [str(row.error.message) if row.error else None for row in again] == [
+                str(row.error.message) if row.error else None for row in sheet]
+            assert [row.error.field if row.error else None for row in again] == [
+                row.error.field if row.error else None for row in sheet]
