@@ -1,10 +1,7 @@
 """Staff see here what the worker has not done: messages not yet sent, jobs that failed or stalled."""
 
-from datetime import timedelta
 
-from django.conf import settings
 from django.contrib import admin, messages
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -24,13 +21,7 @@ class AttentionFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() != "needed":
             return queryset
-        now = timezone.now()
-        return queryset.filter(
-            Q(state=Job.State.FAILED)
-            | Q(state=Job.State.WAITING, created_at__lt=now - timedelta(minutes=5))
-            | Q(state=Job.State.QUEUED, queued_at__lt=now - queue.QUEUE_LOST)
-            | Q(state=Job.State.RUNNING, started_at__lt=now - timedelta(seconds=settings.JOB_STALL_SECONDS))
-        )
+        return queue.needing_attention(queryset, timezone.now())
 
 
 @admin.register(Job)

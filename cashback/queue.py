@@ -24,7 +24,7 @@ from celery import Task, current_app, current_task
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from .models import Job
@@ -37,6 +37,17 @@ State = Job.State
 # disk here). Handing it over again is harmless: a second copy finds the row claimed or done.
 QUEUE_LOST = timedelta(minutes=15)
 _HEARTBEAT_EVERY = 5  # seconds between two heartbeats of one job
+
+
+def needing_attention(jobs, now):
+    """The jobs someone should look at: failed, not handed to the broker after five minutes,
+    lost by the broker, or running without a sign of life (the admin's filter, the desk's count)."""
+    return jobs.filter(
+        Q(state=State.FAILED)
+        | Q(state=State.WAITING, created_at__lt=now - timedelta(minutes=5))
+        | Q(state=State.QUEUED, queued_at__lt=now - QUEUE_LOST)
+        | Q(state=State.RUNNING, started_at__lt=now - timedelta(seconds=settings.JOB_STALL_SECONDS))
+    )
 
 
 def enqueue(task, *args):

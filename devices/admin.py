@@ -52,10 +52,17 @@ class CampaignAdmin(admin.ModelAdmin):
             "document_deadline_days", "first_reminder_days", "second_reminder_days", "audit_sample_percent",
             "volume_check_threshold", "volume_check_window_days",
         ]}),
+        (_("Budget"), {"fields": ["budget_cents", "company_cap_devices", "company_cap_cents", "budget_warned_percent"]}),
     ]
+    readonly_fields = ["budget_warned_percent"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(enrolled=Count("enrolments"))
+
+    def save_model(self, request, obj, form, change):
+        if "budget_cents" in form.changed_data:
+            obj.budget_warned_percent = 0  # a new budget: its 90% and its end are news again
+        super().save_model(request, obj, form, change)
 
     @admin.display(description=_("enrolled companies"), ordering="enrolled")
     def enrolled_companies(self, obj):

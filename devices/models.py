@@ -136,6 +136,27 @@ class Campaign(models.Model):
     volume_check_window_days = models.PositiveSmallIntegerField(
         _("volume window (days)"), default=30
     )
+    # What the campaign may pay out in all and to one company. A registration that would go
+    # over is not registrable; rejected and expired ones give their amount back.
+    budget_cents = models.PositiveBigIntegerField(
+        _("total budget (cents)"), null=True, blank=True,
+        help_text=_("The cashback the campaign may commit in all, in euro cents (€ 100,000 is 10000000). "
+                    "Empty: no budget."),
+    )
+    company_cap_devices = models.PositiveIntegerField(
+        _("devices per company"), null=True, blank=True,
+        help_text=_("The most devices one company can claim cashback for. Empty: no limit."),
+    )
+    company_cap_cents = models.PositiveBigIntegerField(
+        _("cashback per company (cents)"), null=True, blank=True,
+        help_text=_("The most cashback one company can claim, in euro cents. Empty: no limit."),
+    )
+    # The share of the budget the campaign team was last told about (0, 90 or 100): each
+    # warning is sent once.
+    budget_warned_percent = models.PositiveSmallIntegerField(_("budget warning sent at (%)"), default=0)
+    # Set when the campaign team ended the campaign before its deadline (the new deadline is
+    # registration_deadline): installers see a banner from that moment.
+    ended_early_at = models.DateTimeField(_("ended early at"), null=True, blank=True)
     # The terms each company accepts, in the three languages of the portal; Dutch is the text
     # shown when a language has none.
     terms = models.TextField(_("campaign terms (Dutch)"), blank=True)
@@ -195,6 +216,11 @@ class Campaign(models.Model):
     def reminder_days(self):
         """Days before the deadline at which a reminder goes out, largest first."""
         return sorted({d for d in (self.first_reminder_days, self.second_reminder_days) if d}, reverse=True)
+
+    @property
+    def has_limits(self):
+        return self.budget_cents is not None or self.company_cap_devices is not None or (
+            self.company_cap_cents is not None)
 
     def volume_window_start(self, now=None):
         return (now or timezone.now()) - timedelta(days=self.volume_check_window_days)

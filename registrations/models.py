@@ -6,7 +6,10 @@ there, never from this module."""
 from .api.models import ApiToken
 from .companies.models import Company, Enrolment, Invitation, Membership, User, UserManager
 from .core.models import Registration, StatusChange
+from .core.tallies import CompanyTally, DayTally, MoveTally
+from .desk.models import CampaignEvent
 from .documents.models import Document, document_path
+from .notifications.models import Notice
 from .payouts.models import (
     BankAccount,
     BankAccountChange,
@@ -18,7 +21,7 @@ from .payouts.models import (
 from .uploads.models import Upload, result_path, rows_path, upload_path
 
 __all__ = [
-    "ApiToken", "BankAccount", "BankAccountChange", "Company", "Document", "Enrolment", "Invitation", "Membership",
-    "PayoutBatch", "PayoutBatchChange", "PayoutItem", "PayoutPayment", "Registration", "StatusChange", "Upload",
+    "ApiToken", "BankAccount", "BankAccountChange", "CampaignEvent", "Company", "CompanyTally", "DayTally", "Document", "Enrolment",
+    "Invitation", "Membership", "MoveTally", "Notice", "PayoutBatch", "PayoutBatchChange", "PayoutItem", "PayoutPayment", "Registration", "StatusChange", "Upload",
     "User", "UserManager", "document_path", "result_path", "rows_path", "upload_path",
 ]

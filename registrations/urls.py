@@ -3,6 +3,7 @@
 from .api import urls as api
 from .companies import urls as companies
 from .core import urls as core
+from .desk import urls as desk
 from .documents import urls as documents
 from .payouts import urls as payouts
 from .uploads import urls as uploads
@@ -14,4 +15,5 @@ urlpatterns = [
     *documents.urlpatterns,
     *payouts.urlpatterns,
     *api.page_urlpatterns,
+    *desk.urlpatterns,
 ]

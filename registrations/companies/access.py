@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 
 def company_required(view):
-    """Logged in as a member of an installer company; staff without a company go to the admin."""
+    """Logged in as a member of an installer company; staff without a company go to their desk."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -18,7 +18,7 @@ def company_required(view):
             return redirect_to_login(request.get_full_path())
         if request.company is None:
             if request.user.is_staff:
-                return redirect("admin:index")
+                return redirect("desk")
             raise PermissionDenied
         return view(request, *args, **kwargs)
 

@@ -18,6 +18,11 @@ def current_campaign(company):
     return open_campaigns().filter(enrolments__company=company).first()
 
 
+def enrolled_campaigns(company):
+    """The campaigns the company takes part in, newest first (a list: pages ask how many)."""
+    return list(Campaign.objects.filter(enrolments__company=company).order_by("-installation_starts_on", "-id"))
+
+
 def campaign_to_enrol(company):
     """An open campaign the company has not enrolled in yet, or None."""
     return open_campaigns().exclude(enrolments__company=company).first()

@@ -44,14 +44,17 @@ class OverviewFilterForm(forms.Form):
     # A free value (any type designation filters); the drop-down offers the company's products.
     product = forms.CharField(label=_("Product"), required=False, widget=forms.Select)
     source = forms.ChoiceField(label=_("Source"), required=False, choices=[("", _("All sources"))] + Source.choices)
+    # The company's campaigns are offered; any id filters (a link from last year's overview).
+    campaign = forms.IntegerField(label=_("Campaign"), required=False, widget=forms.Select)
     sort = forms.ChoiceField(
         required=False,
         choices=[(key, key) for key in SORTABLE] + [(f"-{key}", f"-{key}") for key in SORTABLE],
     )
 
-    def __init__(self, *args, product_codes=(), **kwargs):
+    def __init__(self, *args, product_codes=(), campaigns=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["product"].widget.choices = [("", _("All products"))] + [(c, c) for c in product_codes]
+        self.fields["campaign"].widget.choices = [("", _("All campaigns"))] + [(c.pk, c.name) for c in campaigns]
 
     def filters(self):
         """The valid filters; an invalid one (a stale link, a typo) is left out, not the rest."""

@@ -21,6 +21,7 @@ class Transition(StrEnum):
     REJECT = "reject"
     EXPIRE = "expire"  # the nightly job: no documents by the deadline
     PAY = "pay"  # a payout batch was paid
+    EXTEND_DEADLINE = "extend_deadline"  # campaign staff give more time for documents (the status stays)
 
 
 NEW = ""  # the "from" of a registration that did not exist yet
@@ -36,6 +37,7 @@ MOVES = {
     Transition.REJECT: {Status.MORE_INFO: {Status.NOT_REGISTRABLE}, Status.IN_REVIEW: {Status.NOT_REGISTRABLE}},
     Transition.EXPIRE: {Status.MORE_INFO: {Status.NOT_REGISTRABLE}},
     Transition.PAY: {Status.ACCEPTED: {Status.PAID}},
+    Transition.EXTEND_DEADLINE: {Status.MORE_INFO: {Status.MORE_INFO}},
 }
 
 

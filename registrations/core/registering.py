@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -32,6 +32,7 @@ from .models import Registration
 from .moves import NEW, Transition
 from .rows import DeviceRow
 from .rules import Decision, Facts, decide
+from .tallies import CompanyTally
 
 
 @dataclass(slots=True)
@@ -185,6 +186,8 @@ class _Registrar:
         }
         self.seen = set()
         self.volume = self._volumes()
+        self.left = self._limits()
+        self.budget_spent = set()  # campaigns whose budget refused a row of this call
         # Caches of repeated work: an upload has thousands of rows with the same few values.
         self._campaign_for, self._due, self._product_for, self._country_for = {}, {}, {}, {}
         self.company_pk = company.pk
@@ -224,6 +227,7 @@ class _Registrar:
             outcomes.append(self._decide(row, clean, known, existing.get(clean.serial, ()), new, resubmitted))
         if not self.dry_run:
             self._write(new, resubmitted)
+            self._warn_about_budgets()
         return outcomes
 
     def _decide(self, row, clean, known, existing, new, resubmitted):
@@ -246,6 +250,7 @@ class _Registrar:
                 r["status"] in CLAIM_STATUSES for r in existing if r["company_id"] != self.company_pk
             ),
             company_volume=self.volume[campaign.id],
+            **self.left.get(campaign.id, {}),
         ))
         if own and not (self.correct_own and self._may_resubmit(own[0], clean, decision)):
             previous = own[0]
@@ -254,10 +259,13 @@ class _Registrar:
                 refused_for=previous["reason"] if previous["status"] == Status.NOT_REGISTRABLE else "",
                 refused_at=previous["status_changed_at"],
             ))
+        if decision.reason == Reason.BUDGET_USED_UP:
+            self.budget_spent.add(campaign.id)
         if decision.status == Status.NOT_REGISTRABLE and not self.keep_refused:
             return RowOutcome(row, clean=clean, decision=decision, campaign=campaign)
         if decision.status != Status.NOT_REGISTRABLE:
             self.volume[campaign.id] += 1
+            self._hold(campaign, decision.amount_cents or 0)
         outcome = RowOutcome(
             row, clean=clean, decision=decision, campaign=campaign, resubmitted=bool(own),
             known_device_id=known_device[0] if known_device else None,
@@ -380,6 +388,60 @@ class _Registrar:
                 .aggregate(n=Count("id"))["n"]
             )
         return volume
+
+    def _limits(self):
+        """What is left of each limited campaign's budget and of this company's share, as facts
+        for the rules ({campaign id: {Facts field: left}}).
+
+        Registering for a campaign with a budget takes its row lock first: every upload, form,
+        API call and sync that could spend it waits its turn, so two of them can never both
+        spend the last euros. What is committed is read after the lock, from the tally, which
+        the database keeps equal to the registrations that hold an amount (rejected and expired
+        ones give theirs back by leaving those statuses)."""
+        limited = [c for c in self.campaigns if c.has_limits]
+        if not limited:
+            return {}
+        if not self.dry_run:
+            list(Campaign.objects.select_for_update().filter(pk__in=[c.pk for c in limited]).order_by("pk")
+                 .values_list("pk"))
+            list(Company.objects.select_for_update().filter(pk=self.company.pk).values_list("pk"))
+        held = CompanyTally.objects.filter(campaign__in=limited, status__in=CLAIM_STATUSES)
+        in_all = dict(held.values("campaign").annotate(cents=Sum("amount_cents")).values_list("campaign", "cents"))
+        own = {row["campaign"]: row for row in held.filter(company=self.company).values("campaign").annotate(
+            devices=Sum("registrations"), cents=Sum("amount_cents"))}
+        left = {}
+        for campaign in limited:
+            mine = own.get(campaign.pk, {})
+            facts = left[campaign.pk] = {}
+            if campaign.budget_cents is not None:
+                facts["budget_left_cents"] = campaign.budget_cents - (in_all.get(campaign.pk) or 0)
+            if campaign.company_cap_devices is not None:
+                facts["company_devices_left"] = campaign.company_cap_devices - (mine.get("devices") or 0)
+            if campaign.company_cap_cents is not None:
+                facts["company_cents_left"] = campaign.company_cap_cents - (mine.get("cents") or 0)
+        return left
+
+    def _warn_about_budgets(self):
+        """The campaign team hears once when a budget is 90% committed, and once when it is used
+        up (committed in full, or too little left for a row)."""
+        for campaign in self.campaigns:
+            left = self.left.get(campaign.id, {}).get("budget_left_cents")
+            if left is None or not campaign.budget_cents:
+                continue
+            used = (campaign.budget_cents - left) / campaign.budget_cents
+            percent = 100 if used >= 1 or campaign.id in self.budget_spent else 90 if used >= 0.9 else 0
+            if percent and Campaign.objects.filter(pk=campaign.pk, budget_warned_percent__lt=percent).update(
+                    budget_warned_percent=percent):
+                signals.budget_used.send(sender=Campaign, campaign_id=campaign.pk, percent=percent)
+
+    def _hold(self, campaign, cents):
+        """A decision that holds an amount spends it from what is left for the next rows."""
+        facts = self.left.get(campaign.id)
+        if not facts:
+            return
+        for name, spent in (("budget_left_cents", cents), ("company_devices_left", 1), ("company_cents_left", cents)):
+            if name in facts:
+                facts[name] -= spent
 
     def _pick_campaign(self, product, installed_on):
         """The enrolled campaign this installation belongs to (newest first on overlap)."""

@@ -24,6 +24,11 @@ class Facts:
     claimed_by_other_company: bool = False
     # The company's registrations in this campaign within the volume window, before this one.
     company_volume: int = 0
+    # What is left before this one, None where the campaign sets no limit: of the campaign's
+    # budget, and of the company's devices and cashback in the campaign.
+    budget_left_cents: int | None = None
+    company_devices_left: int | None = None
+    company_cents_left: int | None = None
 
 
 @dataclass(slots=True)
@@ -66,6 +71,12 @@ def decide(facts: Facts) -> Decision:
         return refuse(Reason.REGISTRATION_CLOSED, deadline=campaign.registration_deadline.isoformat())
 
     amount = facts.campaign_product.amount_cents
+    if facts.budget_left_cents is not None and amount > facts.budget_left_cents:
+        return refuse(Reason.BUDGET_USED_UP)
+    if facts.company_devices_left is not None and facts.company_devices_left < 1:
+        return refuse(Reason.COMPANY_LIMIT_REACHED, devices=campaign.company_cap_devices)
+    if facts.company_cents_left is not None and amount > facts.company_cents_left:
+        return refuse(Reason.COMPANY_LIMIT_REACHED, cents=campaign.company_cap_cents)
 
     def ask_documents(reason, **extra):
         return Decision(Status.MORE_INFO, reason, amount, extra)

@@ -42,7 +42,7 @@ def status_summary(company):
     ]
 
 
-def filter_registrations(company, *, q="", status="", product="", source="", sort=DEFAULT_SORT):
+def filter_registrations(company, *, q="", status="", product="", source="", campaign=None, sort=DEFAULT_SORT):
     qs = Registration.objects.for_company(company).with_display_relations()
     if q:
         qs = qs.filter(Q(serial__icontains=q) | Q(reference__icontains=q))
@@ -52,6 +52,8 @@ def filter_registrations(company, *, q="", status="", product="", source="", sor
         qs = qs.filter(product__code=product)
     if source:
         qs = qs.filter(source=source)
+    if campaign:
+        qs = qs.filter(campaign_id=campaign)
     key = sort.lstrip("-")
     field = SORTABLE.get(key, SORTABLE[DEFAULT_SORT.lstrip("-")])
     direction = "-" if sort.startswith("-") else ""

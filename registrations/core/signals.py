@@ -7,3 +7,7 @@ from django.dispatch import Signal
 # registrations: [(company_id, registration_id)] that just entered "more information needed",
 # from the rules (any source) or from campaign staff asking for documents.
 documents_needed = Signal()
+
+# A campaign's budget reached `percent` (90, or 100: used up) of what it may commit; sent
+# once for each.
+budget_used = Signal()

@@ -34,7 +34,8 @@ def overview(request):
         .values_list("product__code", flat=True)
         .distinct()
     )
-    form = OverviewFilterForm(request.GET or None, product_codes=product_codes)
+    campaigns = company_selectors.enrolled_campaigns(company)
+    form = OverviewFilterForm(request.GET or None, product_codes=product_codes, campaigns=campaigns)
     filters = form.filters()
     registrations = selectors.filter_registrations(company, **filters)
     page = Paginator(registrations, settings.OVERVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -51,6 +52,7 @@ def overview(request):
         "campaign_to_enrol": company_selectors.campaign_to_enrol(company),
         "current_campaign": company_selectors.current_campaign(company),
         "Status": Status,
+        "campaigns": campaigns,  # more than one: each registration says which it is in
     })
 
 

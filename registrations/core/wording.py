@@ -10,7 +10,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cashback.dates import last_day_before
-from cashback.formatting import format_day, format_money
+from cashback.formatting import format_day, format_money, format_number
 
 from .choices import Reason, Status
 
@@ -125,6 +125,17 @@ def _describe(reason, params, *, serial, product_code, campaign_name, amount_cen
         ) % p
     if reason == Reason.REGISTRATION_CLOSED:
         return _("Registrations for %(campaign)s closed on %(deadline)s.") % p
+    if reason == Reason.BUDGET_USED_UP:
+        return _(
+            "The budget of %(campaign)s is used up, so %(product)s with serial number %(serial)s cannot receive "
+            "cashback."
+        ) % p
+    if reason == Reason.COMPANY_LIMIT_REACHED and "cents" in p:
+        return _("Your company reached the campaign's limit of %(limit)s cashback in %(campaign)s.") % {
+            **p, "limit": format_money(p["cents"])}
+    if reason == Reason.COMPANY_LIMIT_REACHED:
+        return _("Your company reached the campaign's limit of %(devices)s devices in %(campaign)s.") % {
+            **p, "devices": format_number(p.get("devices") or 0)}
     if reason == Reason.CLAIMED_BY_OTHER_COMPANY:
         return _(
             "Serial number %(serial)s has also been registered by another company. Show that "

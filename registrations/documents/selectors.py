@@ -12,9 +12,8 @@ from ..core.models import Registration, StatusChange
 def with_why(registrations):
     """Annotate why documents were asked: the reason and staff note of the latest change into
     "more information needed" (the registration's own reason is "documents received" by now)."""
-    asked = StatusChange.objects.filter(registration=OuterRef("pk"), to_status=Status.MORE_INFO).order_by(
-        "-created_at", "-id"
-    )
+    asked = StatusChange.objects.filter(registration=OuterRef("pk"), to_status=Status.MORE_INFO).exclude(
+        reason=Reason.DEADLINE_EXTENDED).order_by("-created_at", "-id")
     return registrations.annotate(
         why_reason=Subquery(asked.values("reason")[:1]), why_note=Subquery(asked.values("note")[:1])
     )

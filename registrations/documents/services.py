@@ -4,10 +4,13 @@ Each decision is one move of registrations.core.transitions (checked against its
 transaction, with a history row) and is announced for the company's email.
 """
 
+from collections import defaultdict
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cashback.dates import end_of_day
 from cashback.errors import InvalidInput
 from cashback.formatting import format_day
 
@@ -17,7 +20,7 @@ from ..core.errors import InvalidTransition
 from ..core.models import Registration
 from ..core.moves import Transition, starts_from
 from ..core.registering import documents_deadline
-from ..core.transitions import move
+from ..core.transitions import move, record_history
 from ..core.wording import documents_due_day
 from ..payouts.selectors import in_live_batch
 from . import signals
@@ -108,6 +111,32 @@ def expire_document_deadline(registration, *, now=None):
         guard=deadline_passed,
         amount_cents=None,
     )
+
+
+def extend_deadlines(registrations, *, until, actor, note, now=None):
+    """More time for documents: every registration of the queryset that waits for documents
+    gets `until` (the end of that day) as its deadline, its reminders again, and a history row
+    with the reason; each company is emailed once. Returns how many were extended."""
+    _require_note(note)
+    now = now or timezone.now()
+    due = end_of_day(until)
+    if due <= now:
+        raise InvalidInput(_("The new deadline must be after today."), field="until")
+    with transaction.atomic():
+        waiting = registrations.filter(status=Status.MORE_INFO)
+        rows = list(waiting.select_for_update(of=("self",)).order_by("pk").values_list("pk", "company_id"))
+        ids = [pk for pk, _company in rows]
+        # Recorded (and so checked against the table of moves) before the rows change.
+        record_history(Transition.EXTEND_DEADLINE, ids, from_status=Status.MORE_INFO, to_status=Status.MORE_INFO,
+                       reason=Reason.DEADLINE_EXTENDED, actor_id=actor.pk, note=note, now=now)
+        Registration.objects.filter(pk__in=ids).update(documents_due_at=due, reminders_sent=[])
+        by_company = defaultdict(list)
+        for pk, company_id in rows:
+            by_company[company_id].append(pk)
+        for company_id, company_ids in by_company.items():
+            signals.deadline_extended.send(sender=Registration, company_id=company_id, registration_ids=company_ids,
+                                           note=note)
+    return len(ids)
 
 
 def add_documents(registration, *, files, user, now=None):

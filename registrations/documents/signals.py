@@ -12,3 +12,6 @@ deadline_expired = Signal()
 # company_id, registration_ids, days_left: reminders marked as sent, one signal per company and
 # day; a receiver that raises rolls the marks back, like deadline_expired.
 reminders_due = Signal()
+# company_id, registration_ids, note: campaign staff extended the document deadline, one signal
+# per company.
+deadline_extended = Signal()

@@ -3,15 +3,17 @@
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMultiAlternatives
+from django.db.models import Q, Sum
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from ..companies.models import person_label
+from ..companies.models import User, person_label
 from ..companies.selectors import admin_emails
-from ..core.choices import ACCEPTED_STATUSES
+from ..core.choices import ACCEPTED_STATUSES, CLAIM_STATUSES, Reason
+from ..core.tallies import CompanyTally
 from ..documents.inspection import accepted_text
 from ..payouts import selectors as payout_selectors
 
@@ -108,6 +110,13 @@ def send_expired(registrations):
     _send_about(registrations, "deadline_expired")
 
 
+def send_deadline_extended(registrations):
+    # The campaign team's reason, as they wrote it, is in the latest history row of each.
+    note = registrations[0].history.filter(reason=Reason.DEADLINE_EXTENDED).order_by("-created_at", "-id").values_list(
+        "note", flat=True).first()
+    _send_about(registrations, "deadline_extended", note=note or "")
+
+
 def send_decision(change):
     """The decision of this history row, whatever the registration's status is by now."""
     registration = change.registration
@@ -145,4 +154,51 @@ def send_payout(batch, company):
                  "count": len(items), "total_cents": sum(i.amount_cents for i in items),
                  "account": payout_selectors.payment_to(company, batch)},
         language=company.language,
+    )
+
+
+def send_budget_used(campaign, percent):
+    """To the campaign team, each in their language: the budget is 90% committed, or used up."""
+    committed = CompanyTally.objects.filter(campaign=campaign, status__in=CLAIM_STATUSES).aggregate(
+        cents=Sum("amount_cents"))["cents"] or 0
+    for user in campaign_team():
+        send(
+            to=[user.email],
+            subject_template="notifications/budget_used_subject.txt",
+            body_template="notifications/budget_used",
+            context={"campaign": campaign, "percent": percent, "committed_cents": committed,
+                     "desk_url": settings.SITE_URL + reverse("desk") + f"?campaign={campaign.pk}"},
+            language=user.preferred_language or settings.LANGUAGE_CODE,
+            html=False,
+        )
+
+
+def campaign_team():
+    """Active staff who run the campaign (the permission, directly or through a group, or all of it)."""
+    return User.objects.filter(is_active=True, is_staff=True).filter(
+        Q(is_superuser=True) | Q(user_permissions__codename="run_campaign") | Q(groups__permissions__codename="run_campaign")
+    ).distinct().order_by("pk")
+
+
+def send_campaign_ended(campaign, company):
+    send(
+        to=company_contacts(company),
+        subject_template="notifications/campaign_ended_subject.txt",
+        body_template="notifications/campaign_ended",
+        context={"company": company, "campaign": campaign},
+        language=company.language,
+        html=False,
+    )
+
+
+def send_notice(notice, company):
+    """The campaign team's own words, in the company's language: sent as they wrote them."""
+    subject, text = notice.in_language(company.language)
+    send(
+        to=company_contacts(company),
+        subject_template="notifications/notice_subject.txt",
+        body_template="notifications/notice",
+        context={"company": company, "campaign": notice.campaign, "subject": subject, "text": text},
+        language=company.language,
+        html=False,
     )

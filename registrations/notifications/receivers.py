@@ -39,6 +39,11 @@ def documents_needed(sender, registrations, **kwargs):
         enqueue(tasks.notify_documents_needed, company_id, ids)
 
 
+@receiver(core.budget_used)
+def budget_used(sender, campaign_id, percent, **kwargs):
+    enqueue(tasks.notify_budget_used, campaign_id, percent)
+
+
 @receiver(documents.decided)
 def decided(sender, change, **kwargs):
     """The email tells this decision (its history row), even if the registration changed again
@@ -49,6 +54,11 @@ def decided(sender, change, **kwargs):
 @receiver(documents.deadline_expired)
 def deadline_expired(sender, company_id, registration_ids, **kwargs):
     enqueue(tasks.notify_expired, company_id, registration_ids)
+
+
+@receiver(documents.deadline_extended)
+def deadline_extended(sender, company_id, registration_ids, note, **kwargs):
+    enqueue(tasks.notify_deadline_extended, company_id, registration_ids)
 
 
 @receiver(documents.reminders_due)

@@ -10,12 +10,14 @@ import logging
 from celery import shared_task
 
 from cashback.queue import OutboxTask
+from devices.models import Campaign
 
 from ..companies.models import Company, Invitation, User
 from ..core.choices import Status
 from ..core.models import Registration, StatusChange
 from ..payouts.models import BankAccountChange, PayoutBatch
 from . import emails
+from .models import Notice
 
 log = logging.getLogger(__name__)
 
@@ -87,3 +89,42 @@ def notify_bank_details_changed(change_id):
 def notify_payout(batch_id, company_id):
     emails.send_payout(PayoutBatch.objects.get(pk=batch_id),
                        Company.objects.select_related("bank_account").get(pk=company_id))
+
+
+@shared_task(name="registrations.tasks.notify_deadline_extended", base=EmailJob)
+def notify_deadline_extended(company_id, registration_ids):
+    registrations = [r for r in _registrations(company_id, registration_ids) if r.status == Status.MORE_INFO]
+    if registrations:
+        emails.send_deadline_extended(registrations)
+
+
+@shared_task(name="registrations.tasks.notify_budget_used", base=EmailJob)
+def notify_budget_used(campaign_id, percent):
+    campaign = Campaign.objects.filter(pk=campaign_id).first()
+    if campaign is not None:
+        emails.send_budget_used(campaign, percent)
+
+
+@shared_task(name="registrations.tasks.notify_campaign_ended", base=EmailJob)
+def notify_campaign_ended(campaign_id, company_id):
+    campaign, company = Campaign.objects.filter(pk=campaign_id).first(), Company.objects.filter(pk=company_id).first()
+    if campaign is not None and company is not None:
+        emails.send_campaign_ended(campaign, company)
+
+
+@shared_task(name="registrations.tasks.notify_notice", base=EmailJob)
+def notify_notice(notice_id, company_id):
+    notice = Notice.objects.filter(pk=notice_id).select_related("campaign").first()
+    company = Company.objects.filter(pk=company_id).first()
+    if notice is not None and company is not None:
+        emails.send_notice(notice, company)
+
+
+# Every email the portal sends, by task name: the desk counts those not yet sent.
+EMAIL_TASKS = [
+    task.name for task in (
+        send_invitation_email, send_password_reset_email, notify_documents_needed, notify_reminder, notify_expired,
+        notify_decision, notify_bank_details_changed, notify_payout, notify_budget_used,
+        notify_deadline_extended, notify_campaign_ended, notify_notice,
+    )
+]

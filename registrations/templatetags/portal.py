@@ -3,7 +3,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 
-from cashback.formatting import format_day, format_moment, format_money, format_short_day
+from cashback.formatting import format_day, format_moment, format_money, format_number, format_short_day
 
 from ..companies.models import person_label
 from ..core.choices import Reason
@@ -19,6 +19,12 @@ register.filter("day", format_day)
 register.filter("short_day", format_short_day)
 register.filter("moment", format_moment)
 register.filter("person", person_label)
+
+
+@register.filter
+def figure_value(value):
+    """A value of a desk figure as people read it: whole numbers grouped (money reads as euros)."""
+    return format_number(value) if type(value) is int else value
 
 
 @register.simple_tag(takes_context=True)

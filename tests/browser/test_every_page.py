@@ -22,6 +22,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from openpyxl import Workbook
 
+from devices.models import Campaign
 from registrations.api.services import create_token
 from registrations.companies.models import Company, Membership, Role, User
 from registrations.companies.services import invite_colleague
@@ -151,6 +152,8 @@ def samples(site):
         "payout_specification": [{"pk": paid.pk}],
         "accept_invitation": [{"token": site["invitation"].token}],
         "password_reset_confirm": [{"uidb64": site["reset"][0], "token": site["reset"][1]}],
+        "desk_figure": [{"name": "registrations"}, {"name": "companies"}],
+        "desk_campaign": [{"pk": Campaign.objects.order_by("pk").first().pk}],
     }
 
 

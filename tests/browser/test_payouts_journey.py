@@ -27,7 +27,7 @@ def staff_page(browser, live_server, user):
     page.get_by_label("Email address").fill(user.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(r"/admin/"))  # staff without a company land in the admin
+    page.wait_for_url(re.compile(r"/staff/"))  # staff without a company land on their desk
     return page
 
 

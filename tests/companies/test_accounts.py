@@ -129,9 +129,9 @@ def test_a_user_without_company_is_refused(client, db):
     assert client.get("/registrations/new/").status_code == 403
 
 
-def test_staff_without_company_go_to_the_admin(staff_client):
+def test_staff_without_company_go_to_their_desk(staff_client):
     response = staff_client.get("/")
-    assert response.status_code == 302 and response.url == "/admin/"
+    assert response.status_code == 302 and response.url == "/staff/"
 
 
 def test_a_company_enrols_in_a_new_campaign(installer_client, company, campaign):

@@ -267,3 +267,23 @@ def test_a_refusal_is_a_compact_badge_with_its_reason_beside_it(installer_client
     assert badge.group(2) == "Not registrable"  # the brief's words, short
     assert badge.group(1).startswith("Not registrable – The product STP10.0-3SE-40 with serial number 1999999999")
     assert "Unknown serial number" in page  # the reason beside it
+
+
+def test_a_company_in_two_campaigns_sees_each_registration_under_its_campaign_and_filters_by_it(
+    installer_client, register, company, campaign, products,
+):
+    from devices.models import Campaign, CampaignProduct
+    from registrations.companies.models import Enrolment
+
+    last_year = Campaign.objects.create(name="SMA Cashback 2025", slug="cashback-2025",
+                                        installation_starts_on=date(2025, 1, 1), installation_ends_on=date(2025, 12, 31),
+                                        registration_deadline=date(2026, 12, 31))
+    CampaignProduct.objects.create(campaign=last_year, product=products["STP10.0-3SE-40"], amount_cents=10000)
+    Enrolment.objects.create(company=company, campaign=last_year, accepted_by=company.memberships.first().user)
+    register("1000000001", installed_on=date(2025, 6, 1))
+    register("1000000002", installed_on=date(2026, 5, 1))
+
+    page = installer_client.get("/").content.decode()
+    assert "SMA Cashback 2025" in page and "SMA Cashback 2026" in page and 'name="campaign"' in page
+    filtered = installer_client.get(f"/?campaign={last_year.pk}")
+    assert [r.serial for r in filtered.context["page"].object_list] == ["1000000001"]

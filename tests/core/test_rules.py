@@ -126,3 +126,27 @@ def test_refusals_win_over_document_checks():
     assert decision.status == Status.NOT_REGISTRABLE
     outside = decide(facts(installed_on=date(2025, 6, 1), claimed_by_other_company=True))
     assert outside.reason == Reason.INSTALLED_OUTSIDE_PERIOD
+
+
+# The campaign's budget and a company's limit ------------------------------------------------
+
+
+def test_a_registration_over_the_budget_is_not_registrable():
+    assert decide(facts(budget_left_cents=20000)).status == Status.ACCEPTED  # exactly what is left
+    decision = decide(facts(budget_left_cents=19999))
+    assert (decision.status, decision.reason, decision.amount_cents) == (
+        Status.NOT_REGISTRABLE, Reason.BUDGET_USED_UP, None)
+
+
+def test_a_company_at_its_limit_of_devices_or_cashback_is_told_the_limit():
+    limited = campaign(company_cap_devices=25, company_cap_cents=500000)
+    assert decide(facts(campaign=limited, company_devices_left=1, company_cents_left=20000)).status == Status.ACCEPTED
+    devices = decide(facts(campaign=limited, company_devices_left=0))
+    assert (devices.reason, devices.params) == (Reason.COMPANY_LIMIT_REACHED, {"devices": 25})
+    cents = decide(facts(campaign=limited, company_cents_left=19999))
+    assert (cents.reason, cents.params) == (Reason.COMPANY_LIMIT_REACHED, {"cents": 500000})
+
+
+def test_the_budget_is_checked_after_what_the_installer_can_fix():
+    # An unknown serial says so, not "budget used up": correcting it is worth the installer's time.
+    assert decide(facts(known_product=None, budget_left_cents=0)).reason == Reason.UNKNOWN_SERIAL

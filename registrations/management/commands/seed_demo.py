@@ -108,6 +108,9 @@ class Command(BaseCommand):
                 "installation_ends_on": date(today.year, 12, 31),
                 "registration_deadline": date(today.year + 1, 1, 31),
                 "audit_sample_percent": 2,
+                # A budget the desk shows used and left (€ 250,000), and a limit per company.
+                "budget_cents": 25_000_000,
+                "company_cap_devices": 2000,
                 "terms": DEMO_TERMS,
                 "terms_fr": DEMO_TERMS_FR,
                 "terms_en": DEMO_TERMS_EN,
