@@ -7,4 +7,5 @@ RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 RUN DEBUG=0 SECRET_KEY=build python manage.py collectstatic --noinput
 EXPOSE 8000
-CMD ["gunicorn", "cashback.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# One log line per request comes from the portal itself (cashback.logs), with its request id.
+CMD ["gunicorn", "cashback.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]

@@ -2,6 +2,8 @@ import os
 
 from celery import Celery
 
+from cashback import logs  # noqa: F401 - its receivers write a log line per job
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cashback.settings")
 
 app = Celery("cashback")

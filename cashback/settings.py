@@ -8,6 +8,8 @@ variables (see the table in README.md). The defaults give the embedded setup tha
 import os
 from pathlib import Path
 
+from datetime import timedelta
+
 import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
@@ -82,6 +84,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "cashback",
     "devices",
     "registrations",
@@ -89,6 +94,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "cashback.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -98,10 +104,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "registrations.companies.middleware.CompanyMiddleware",
     "registrations.companies.middleware.UserLanguageMiddleware",
+    # After the language: the page asking for the code is in the reader's.
+    "registrations.companies.middleware.StaffSecondFactorMiddleware",
+    # Last (django-axes asks it): it answers a locked-out login with its page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cashback.urls"
@@ -149,6 +161,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "registrations.User"
+# django-axes first: it refuses a locked-out login before the password is even checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -285,6 +299,43 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "SMA Cashback <cashback@examp
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY") else None
+# HTTPS only, in production: plain HTTP is redirected (but the health check, which a load
+# balancer asks over plain HTTP on the inside), and browsers are told to come back over HTTPS.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^health/"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+# The header only allows browsers' preload lists; the domain gets on one when its owner asks.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+
+# Content-Security-Policy on every page (django-csp): scripts and styles only from the portal's
+# own static files, never inline; documents get a stricter one of their own (documents.views).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'self'"],  # a PDF shown in the review screen
+        "frame-ancestors": ["'self'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+    },
+}
+
+# Password guessing (django-axes): an account or an address with AXES_FAILURE_LIMIT failed
+# logins is locked out for AXES_COOLOFF_MINUTES; the page says so and offers a password reset.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_CALLABLE = "registrations.companies.views.locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_IPWARE_PROXY_COUNT = 1 if env_bool("BEHIND_TLS_PROXY") else None
+AXES_VERBOSE = False
+# Campaign staff confirm each login with a code of an authenticator app (TOTP, django-otp): on
+# in production, off by default in development (the demo logins).
+STAFF_SECOND_FACTOR = env_bool("STAFF_SECOND_FACTOR", not DEBUG)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "SMA Cashback")
 
 # Portal behaviour.
 OVERVIEW_PAGE_SIZE = env_int("OVERVIEW_PAGE_SIZE", 50)
@@ -376,15 +427,47 @@ PORTAL_SYNC_LOCK_SECONDS = env_int("PORTAL_SYNC_LOCK_SECONDS", 900)
 # A run stops (and records the companies it did not reach) after this long.
 PORTAL_SYNC_MAX_SECONDS = env_int("PORTAL_SYNC_MAX_SECONDS", 4 * 3600)
 
+# One line per request and per job (cashback.logs); JSON lines for a log service in production.
+LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}: use text or json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "pythonjsonlogger.json.JsonFormatter", "timestamp": True,
+                 "fmt": "%(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # The request line of cashback.logs says it all; Django's own would say it twice.
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "WARNING"},
+    },
 }
+# The worker logs through the same handlers (its job lines are cashback.logs').
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Errors to Sentry when SENTRY_DSN is set (off by default): no personal data is sent.
+SENTRY_DSN = env_str("SENTRY_DSN")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(dsn=SENTRY_DSN, environment=env_str("SENTRY_ENVIRONMENT", "production"),
+                    send_default_pii=False, traces_sample_rate=env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0))
+
+# /health/jobs/ answers 503 when the heartbeat job has not run for this long.
+HEARTBEAT_STALE_SECONDS = env_int("HEARTBEAT_STALE_SECONDS", 120)
 
 CELERY_BEAT_SCHEDULE = {
+    # Every 30 seconds: the heartbeat, proof for /health/jobs/ that beat sends and a worker runs.
+    "heartbeat": {
+        "task": "cashback.tasks.heartbeat",
+        "schedule": 30.0,
+    },
     # Every minute: hand the outbox's waiting jobs to the broker, notice lost and stalled ones.
     "relay-jobs": {
         "task": "cashback.tasks.relay_jobs",

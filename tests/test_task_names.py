@@ -26,6 +26,7 @@ NAMES = {
     "registrations.tasks.send_password_reset_email",
     "portal_sync.tasks.sync_portals",
     "cashback.tasks.relay_jobs",
+    "cashback.tasks.heartbeat",
 }
 
 

@@ -149,3 +149,10 @@ class QueuedPasswordResetForm(PasswordResetForm):
     def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
                   html_email_template_name=None):
         services.request_password_reset(context["user"])
+
+
+class SecondFactorForm(forms.Form):
+    token = forms.CharField(
+        label=_("The 6-digit code of your authenticator app"), max_length=8, min_length=6,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}),
+    )

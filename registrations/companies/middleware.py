@@ -1,3 +1,8 @@
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import translation
 
 from .models import Membership
@@ -34,4 +39,22 @@ class UserLanguageMiddleware:
             if language:
                 translation.activate(language)
                 request.LANGUAGE_CODE = language
+        return self.get_response(request)
+
+
+class StaffSecondFactorMiddleware:
+    """When STAFF_SECOND_FACTOR is on, campaign staff (they approve payouts) confirm their login
+    with a code from an authenticator app before any page: the first time they set one up.
+    After django-otp's middleware, which knows whether this session was confirmed."""
+
+    OPEN = ("/staff/second-factor/", "/logout/", "/i18n/", "/static/", "/health/", "/favicon.ico")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if (settings.STAFF_SECOND_FACTOR and user.is_authenticated and user.is_staff and not user.is_verified()
+                and not request.path.startswith(self.OPEN)):
+            return redirect(f"{reverse('second_factor')}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)

@@ -1,6 +1,12 @@
 """Writes to companies and their people: sign-up, enrolment, invitations, members."""
 
+import base64
 from datetime import timedelta
+
+import qrcode
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from qrcode.image.svg import SvgPathImage
 
 from django.conf import settings
 from django.db import models, transaction
@@ -143,3 +149,39 @@ def _require_admin(user, company):
     membership = getattr(user, "membership", None)
     if membership is None or membership.company_id != company.pk or membership.role != Role.ADMIN:
         raise NotAllowed(_("Only a company admin can do this."))
+
+
+# The second factor of campaign staff (django-otp, TOTP) ----------------------------------------
+
+
+def second_factor_device(user):
+    """The user's authenticator: the confirmed one, else the one being set up (made once, so a
+    page reloaded while scanning keeps the same code)."""
+    devices = TOTPDevice.objects.filter(user=user)
+    device = devices.filter(confirmed=True).first() or devices.filter(confirmed=False).first()
+    return device or TOTPDevice.objects.create(user=user, name=_("Authenticator app"), confirmed=False)
+
+
+def confirm_second_factor(request, device, token):
+    """True, with this session confirmed (and a device being set up confirmed), when the code is
+    right; each code works once."""
+    if not device.verify_token(token.strip().replace(" ", "")):
+        return False
+    if not device.confirmed:
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+    otp_login(request, device)
+    return True
+
+
+def qr_code(device):
+    """The device's key as a QR code for the app to scan: an SVG as a data URL (no request to
+    anyone else, nothing inline that the pages' policy forbids)."""
+    image = qrcode.make(device.config_url, image_factory=SvgPathImage, box_size=8)
+    return "data:image/svg+xml;base64," + base64.b64encode(image.to_string()).decode()
+
+
+def readable_secret(device):
+    """The key to type in when scanning is not possible, in groups of four."""
+    key = base64.b32encode(device.bin_key).decode().rstrip("=")
+    return " ".join(key[i:i + 4] for i in range(0, len(key), 4))

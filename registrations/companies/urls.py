@@ -11,4 +11,5 @@ urlpatterns = [
     path("company/invitations/<int:pk>/revoke/", views.revoke_invitation, name="revoke_invitation"),
     path("company/members/<int:pk>/remove/", views.remove_member, name="remove_member"),
     path("invitation/<str:token>/", views.accept_invitation, name="accept_invitation"),
+    path("staff/second-factor/", views.second_factor, name="second_factor"),
 ]

@@ -2,9 +2,14 @@
 
 from django.conf import settings
 from django.contrib import messages
+from axes.helpers import get_client_ip_address
+from axes.utils import reset as axes_reset
 from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth import views as auth_views
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import i18n
 from django.views.decorators.http import require_POST
@@ -13,7 +18,7 @@ from cashback.errors import DomainError
 
 from . import selectors, services
 from .access import company_admin_required, company_required
-from .forms import AcceptInvitationForm, CompanyForm, EnrolForm, InviteForm, SignUpForm
+from .forms import AcceptInvitationForm, CompanyForm, EnrolForm, InviteForm, SecondFactorForm, SignUpForm
 
 
 @require_POST
@@ -155,3 +160,43 @@ def accept_invitation(request, token):
             messages.success(request, _("Welcome to %(company)s.") % {"company": invitation.company.name})
             return redirect("overview")
     return render(request, "companies/accept_invitation.html", {"form": form, "invitation": invitation})
+
+
+def locked_out(request, response, credentials):
+    """django-axes' answer to a login that is locked out: in the reader's language, with the
+    way back (a new password)."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(request, "registration/locked_out.html", {"cooloff_minutes": minutes}, status=429)
+
+
+class UnlockingPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """A new password by the emailed link also lifts a lockout for too many failed logins, of
+    the account and of the address the link is opened from: the mailbox proves who it is."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        axes_reset(username=form.user.email)
+        axes_reset(ip=get_client_ip_address(self.request))
+        return response
+
+
+@login_required
+def second_factor(request):
+    """Staff confirm their login with a code (STAFF_SECOND_FACTOR); the first time they set up
+    the authenticator app by scanning the code shown here."""
+    next_url = request.GET.get("next") or request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = ""
+    if not request.user.is_staff or request.user.is_verified():
+        return redirect(next_url or "overview")
+    device = services.second_factor_device(request.user)
+    form = SecondFactorForm(request.POST or None)
+    if form.is_valid():
+        if services.confirm_second_factor(request, device, form.cleaned_data["token"]):
+            return redirect(next_url or "overview")
+        form.add_error("token", _("That code is not right (or no longer). Enter the code your app shows now."))
+    return render(request, "companies/second_factor.html", {
+        "form": form, "next": next_url, "setting_up": not device.confirmed,
+        "qr_code": services.qr_code(device) if not device.confirmed else None,
+        "secret": services.readable_secret(device) if not device.confirmed else None,
+    })

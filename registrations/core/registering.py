@@ -10,8 +10,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Sum
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -142,17 +142,22 @@ def _enrolled_campaigns(company):
 
 def _register(company, rows, progress, **options):
     campaigns = _enrolled_campaigns(company)
-    # One retry: a concurrent request may have inserted the same serial between our read and
-    # our write; the second pass sees it and decides accordingly.
-    for attempt in (1, 2):
+    # A retry: a concurrent request may have inserted the same serial between our read and our
+    # write (the next pass sees it and decides accordingly), or two registrations that share
+    # tally rows may have waited for each other (PostgreSQL chose this one to give way).
+    for attempt in (1, 2, 3):
         try:
             with transaction.atomic():
                 return _Registrar(company, campaigns, **options).run(rows, progress)
         except IntegrityError:
-            if attempt == 2:
+            if attempt == 3:
+                raise
+        except OperationalError as error:
+            if attempt == 3 or getattr(error.__cause__, "pgcode", None) != DEADLOCK_DETECTED:
                 raise
 
 
+DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
 # What the facts queries load of an existing registration of the same serial.
 _EXISTING = ("id", "company_id", "status", "reason", "product_id", "installed_on", "created_at", "status_changed_at")
 _PROGRESS_EVERY = 5000
@@ -185,8 +190,9 @@ class _Registrar:
             (cp.campaign_id, cp.product_id): cp for cp in CampaignProduct.objects.filter(campaign__in=campaigns)
         }
         self.seen = set()
-        self.volume = self._volumes()
+        # The campaigns' locks first, then the company's (_volumes): one order for everyone.
         self.left = self._limits()
+        self.volume = self._volumes()
         self.budget_spent = set()  # campaigns whose budget refused a row of this call
         # Caches of repeated work: an upload has thousands of rows with the same few values.
         self._campaign_for, self._due, self._product_for, self._country_for = {}, {}, {}, {}
@@ -393,17 +399,24 @@ class _Registrar:
         """What is left of each limited campaign's budget and of this company's share, as facts
         for the rules ({campaign id: {Facts field: left}}).
 
-        Registering for a campaign with a budget takes its row lock first: every upload, form,
-        API call and sync that could spend it waits its turn, so two of them can never both
-        spend the last euros. What is committed is read after the lock, from the tally, which
-        the database keeps equal to the registrations that hold an amount (rejected and expired
-        ones give theirs back by leaving those statuses)."""
+        Registering locks its campaigns' rows first (_lock_campaigns): for a campaign with a
+        budget or a limit every upload, form, API call and sync that could spend it takes its
+        turn, so two of them can never both spend the last euros. The limits and what is
+        committed are read after the lock; what is committed from the tally, which the database
+        keeps equal to the registrations that hold an amount (rejected and expired ones give
+        theirs back by leaving those statuses)."""
+        ids = [c.pk for c in self.campaigns]
+        if not self.dry_run:
+            self._lock_campaigns(ids)
+        # The limits as they are now that no one can change them (a budget set a moment ago counts).
+        now = {c.pk: c for c in Campaign.objects.filter(pk__in=ids)}
+        for campaign in self.campaigns:
+            for name in ("budget_cents", "company_cap_devices", "company_cap_cents", "budget_warned_percent"):
+                setattr(campaign, name, getattr(now[campaign.pk], name))
         limited = [c for c in self.campaigns if c.has_limits]
         if not limited:
             return {}
         if not self.dry_run:
-            list(Campaign.objects.select_for_update().filter(pk__in=[c.pk for c in limited]).order_by("pk")
-                 .values_list("pk"))
             list(Company.objects.select_for_update().filter(pk=self.company.pk).values_list("pk"))
         held = CompanyTally.objects.filter(campaign__in=limited, status__in=CLAIM_STATUSES)
         in_all = dict(held.values("campaign").annotate(cents=Sum("amount_cents")).values_list("campaign", "cents"))
@@ -420,6 +433,23 @@ class _Registrar:
             if campaign.company_cap_cents is not None:
                 facts["company_cents_left"] = campaign.company_cap_cents - (mine.get("cents") or 0)
         return left
+
+    @staticmethod
+    def _lock_campaigns(ids):
+        """A campaign with limits is registered for by one transaction at a time (FOR NO KEY
+        UPDATE: foreign-key checks on the row still pass); every other registering shares its
+        campaigns' rows (FOR SHARE), so a budget set meanwhile waits until it has committed. In
+        the campaigns' order, limited ones first. SQLite lets one writer in at a time anyway."""
+        if connection.vendor != "postgresql":
+            return
+        limited = list(Campaign.objects.filter(pk__in=ids).filter(
+            Q(budget_cents__isnull=False) | Q(company_cap_devices__isnull=False) | Q(company_cap_cents__isnull=False)
+        ).values_list("pk", flat=True))
+        shared = [pk for pk in ids if pk not in limited]
+        with connection.cursor() as cursor:
+            for pks, mode in ((limited, "NO KEY UPDATE"), (shared, "SHARE")):
+                if pks:
+                    cursor.execute(f"SELECT id FROM devices_campaign WHERE id = ANY(%s) ORDER BY id FOR {mode}", [pks])
 
     def _warn_about_budgets(self):
         """The campaign team hears once when a budget is 90% committed, and once when it is used

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -24,7 +25,7 @@ from ..companies.choices import Country
 from ..companies.models import Company
 from ..core.choices import CLAIM_STATUSES, Reason, Source, Status
 from ..core.models import Registration
-from ..payouts.models import BankAccount, PayoutBatch
+from ..payouts.models import BankAccount, PayoutBatch, PayoutItem
 from ..uploads.models import Upload
 from ..core.tallies import CompanyTally, DayTally, MoveTally
 
@@ -199,6 +200,15 @@ def _status_label(status):
     }[status]
 
 
+def _paid(selection):
+    """Cashback paid in the period, by the day it was paid (whenever it was registered)."""
+    rows = DayTally.objects.filter(campaign=selection.campaign, status=Status.PAID,
+                                   paid_on__range=(selection.start, selection.end))
+    if selection.country:
+        rows = rows.filter(country=selection.country)
+    return rows.values("paid_on").annotate(amount=Sum("amount_cents")).order_by().values_list("paid_on", "amount")
+
+
 def _cashback(selection, tally):
     buckets = selection.buckets()
     committed = dict.fromkeys(buckets, 0)
@@ -206,8 +216,8 @@ def _cashback(selection, tally):
     for row in tally:
         if row["status"] in CLAIM_STATUSES:
             committed[selection.bucket(row["day"])] += row["amount"]
-        if row["status"] == Status.PAID and row["paid_on"] and row["paid_on"] <= selection.end:
-            paid[selection.bucket(row["paid_on"])] += row["amount"]
+    for day, amount in _paid(selection):
+        paid[selection.bucket(day)] += amount
     running_committed, running_paid, committed_line, paid_line = 0, 0, [], []
     for day in buckets:
         running_committed += committed[day]
@@ -321,7 +331,10 @@ def _queue_ages(selection):
         counted, waiting = counted.filter(country=selection.country), waiting.filter(country=selection.country)
     size = counted.aggregate(n=Sum("registrations"))["n"] or 0
     moments = waiting.order_by("status_changed_at").values_list("status_changed_at", flat=True)
-    return size, moments.first() if size else None, moments[size // 2] if size else None
+    oldest = moments.first() if size else None
+    # The tally and the queue are two reads: a decision in between must not break the page.
+    middle = next(iter(moments[size // 2: size // 2 + 1]), oldest) if size else None
+    return size, oldest, middle
 
 
 def _since(now, moment):
@@ -336,11 +349,26 @@ def _hours(hours):
 
 
 def _payouts(selection):
-    batches = PayoutBatch.objects.filter(Q(campaign=selection.campaign) | Q(campaign__isnull=True))
+    """Batches holding registrations of the selection, by state, with those registrations'
+    amounts only (a batch may hold several campaigns and countries). The paid ones are most
+    of them: their sums come from the tally; the batches in progress are few, summed from
+    their items."""
+    items = PayoutItem.objects.filter(active=True, registration__campaign=selection.campaign)
     if selection.country:
-        batches = batches.filter(Q(country=selection.country) | Q(country=""))
-    by_state = {row["state"]: row for row in batches.values("state").annotate(
-        n=Count("id"), amount=Sum("total_cents"), registrations=Sum("item_count")).order_by()}
+        items = items.filter(registration__country=selection.country)
+    batches = PayoutBatch.objects.filter(Exists(items.filter(batch=OuterRef("pk")))).exclude(
+        state=PayoutBatch.State.CANCELLED)
+    by_state = {row["state"]: {**row, "amount": 0, "registrations": 0}
+                for row in batches.values("state").annotate(n=Count("id")).order_by()}
+    in_progress = items.exclude(batch__state__in=[PayoutBatch.State.PAID, PayoutBatch.State.CANCELLED])
+    for row in in_progress.values("batch__state").annotate(registrations=Count("id"), amount=Sum("amount_cents")).order_by():
+        by_state[row["batch__state"]].update(registrations=row["registrations"], amount=row["amount"])
+    if PayoutBatch.State.PAID in by_state:
+        paid = DayTally.objects.filter(campaign=selection.campaign, status=Status.PAID)
+        if selection.country:
+            paid = paid.filter(country=selection.country)
+        by_state[PayoutBatch.State.PAID].update(
+            paid.aggregate(registrations=Coalesce(Sum("registrations"), 0), amount=Coalesce(Sum("amount_cents"), 0)))
     companies = _waiting_for_bank(selection)
     states = [state for state in PayoutBatch.State if state in by_state]
     return Figure(
@@ -353,8 +381,9 @@ def _payouts(selection):
         headers=[_("State"), _("Batches"), _("Registrations"), _("Amount")],
         rows=[[str(s.label), by_state[s]["n"], by_state[s]["registrations"] or 0, Money(by_state[s]["amount"] or 0)]
               for s in states],
-        note=_("Batches of this campaign, whatever their period. Companies waiting for bank details have accepted "
-               "registrations and no bank account."),
+        note=_("Batches with registrations of this campaign (and country), whatever their period, with those "
+               "registrations' amounts. Companies waiting for bank details have accepted registrations and no bank "
+               "account."),
     )
 
 
@@ -371,7 +400,7 @@ def _companies(selection):
     rows = CompanyTally.objects.filter(campaign=selection.campaign, status__in=CLAIM_STATUSES)
     if selection.country:
         rows = rows.filter(country=selection.country)
-    per_company = rows.values("company").annotate(n=Sum("registrations"), amount=Sum("amount_cents"))
+    per_company = rows.values("company").annotate(n=Sum("registrations"), amount=Sum("amount_cents")).filter(n__gt=0)
     top = list(per_company.order_by("-n", "company")[:TOP_COMPANIES])
     richest = list(per_company.order_by("-amount", "company")[:TOP_COMPANIES])
     companies = {pk: (name, number) for pk, name, number in Company.objects.filter(
@@ -381,7 +410,10 @@ def _companies(selection):
         "companies", _("Companies with the most devices"),
         numbers=[(names[r["company"]], r["n"]) for r in top[:3]],
         charts=[{"title": _("Devices"), "type": "bar", "horizontal": True, "labels": [names[r["company"]] for r in top],
-                 "datasets": [{"label": _("Devices"), "data": [r["n"] for r in top]}]}],
+                 "datasets": [{"label": _("Devices"), "data": [r["n"] for r in top]}]},
+                {"title": _("Cashback"), "type": "bar", "horizontal": True, "money": True,
+                 "labels": [names[r["company"]] for r in richest],
+                 "datasets": [{"label": _("Cashback"), "data": [r["amount"] / 100 for r in richest]}]}],
         headers=[_("Company"), _("Devices"), _("Cashback"), _("Customer number")],
         rows=[[names[r["company"]], r["n"], Money(r["amount"]), companies[r["company"]][1]] for r in top],
         links=[companies[r["company"]][1] for r in top],

@@ -3,6 +3,7 @@ a notice to every enrolled company, next year's campaign from this one. Each act
 transaction with its CampaignEvent (who, when, why); the emails leave through the outbox once
 it is committed."""
 
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -104,7 +105,11 @@ def copy_campaign(campaign, *, name, slug, installation_starts_on, installation_
     copy = Campaign(name=name, slug=slug, is_active=False, installation_starts_on=installation_starts_on,
                     installation_ends_on=installation_ends_on, registration_deadline=registration_deadline,
                     **{field: getattr(campaign, field) for field in _COPIED})
-    copy.full_clean()
+    try:
+        copy.full_clean()
+    except ValidationError as error:
+        field, [message, *_rest] = next(iter(error.message_dict.items()))
+        raise InvalidInput(message, field=None if field == NON_FIELD_ERRORS else field) from None
     with transaction.atomic():
         copy.save()
         CampaignProduct.objects.bulk_create([

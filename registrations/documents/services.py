@@ -7,6 +7,7 @@ transaction, with a history row) and is announced for the company's email.
 from collections import defaultdict
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -115,15 +116,17 @@ def expire_document_deadline(registration, *, now=None):
 
 def extend_deadlines(registrations, *, until, actor, note, now=None):
     """More time for documents: every registration of the queryset that waits for documents
-    gets `until` (the end of that day) as its deadline, its reminders again, and a history row
-    with the reason; each company is emailed once. Returns how many were extended."""
+    and is due before `until` gets the end of that day as its deadline, its reminders again,
+    and a history row with the reason (a later deadline is kept: this never shortens one);
+    each company is emailed once. Returns how many were extended."""
     _require_note(note)
     now = now or timezone.now()
     due = end_of_day(until)
     if due <= now:
         raise InvalidInput(_("The new deadline must be after today."), field="until")
     with transaction.atomic():
-        waiting = registrations.filter(status=Status.MORE_INFO)
+        waiting = registrations.filter(status=Status.MORE_INFO).filter(
+            Q(documents_due_at__lt=due) | Q(documents_due_at__isnull=True))
         rows = list(waiting.select_for_update(of=("self",)).order_by("pk").values_list("pk", "company_id"))
         ids = [pk for pk, _company in rows]
         # Recorded (and so checked against the table of moves) before the rows change.

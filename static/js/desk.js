@@ -43,8 +43,9 @@
       }
     });
   });
-  // A printed page shows the charts at the paper's width.
+  // A printed page shows the charts at the paper's width, and the tables behind them.
   window.addEventListener("beforeprint", function () {
+    document.querySelectorAll("details.figure-table").forEach(function (table) { table.open = true; });
     Object.values(Chart.instances).forEach(function (chart) { chart.resize(); });
   });
 })();

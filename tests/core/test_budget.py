@@ -178,3 +178,12 @@ def test_two_uploads_and_the_sync_at_once_never_commit_more_than_the_budget(comp
     assert committed(campaign) == tallied(campaign) == 120 * AMOUNT  # all 297 wanted it; 120 fit
     # The uploads keep what they could not register (the sync keeps only what it registers).
     assert Registration.objects.filter(reason=Reason.BUDGET_USED_UP).count() >= 2 * 99 - 120
+
+
+def test_a_budget_set_while_registering_was_under_way_counts(company, installer, campaign):
+    from registrations.core.registering import _Registrar
+
+    stale = list(type(campaign).objects.filter(pk=campaign.pk))  # as registering read it, before the budget
+    type(campaign).objects.filter(pk=campaign.pk).update(budget_cents=AMOUNT)
+    outcomes = _Registrar(company, stale, Source.WEB, installer, "").run(rows(1, 2))
+    assert [o.decision.status for o in outcomes] == [Status.ACCEPTED, Status.NOT_REGISTRABLE]

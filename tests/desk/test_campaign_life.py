@@ -140,3 +140,21 @@ def test_registering_after_the_new_deadline_is_not_registrable(run, campaign, re
     run(campaign, "end", {"registration_deadline": "2026-06-20", "note": "Budget."})
     time_machine.shift(timedelta(days=6))
     assert register("1000000002", source=Source.WEB).reason == Reason.REGISTRATION_CLOSED
+
+
+def test_more_time_never_shortens_a_deadline(run, campaign, register, time_machine):
+    CampaignProduct.objects.filter(campaign=campaign).update(requires_documents=True)
+    soon, later = register("1000000001"), register("1000000002")
+    Registration.objects.filter(pk=later.pk).update(documents_due_at=later.documents_due_at + timedelta(days=60))
+    later.refresh_from_db()
+    page = run(campaign, "extend", {"until": "2026-07-15", "note": "More time."})
+    assert "The deadline of 1 registration was extended" in page.content.decode()
+    assert Registration.objects.get(pk=later.pk).documents_due_at == later.documents_due_at
+    assert Registration.objects.get(pk=soon.pk).documents_due_at.date() == date(2026, 7, 15)
+
+
+def test_a_copy_with_dates_that_do_not_fit_says_why(run, campaign):
+    page = run(campaign, "copy", {"name": "Bad", "slug": "bad", "installation_starts_on": "2027-12-31",
+                                  "installation_ends_on": "2027-01-01", "registration_deadline": "2028-01-31"})
+    assert page.status_code == 400 and "The period cannot end before it starts." in page.content.decode()
+    assert not Campaign.objects.filter(slug="bad").exists()

@@ -248,3 +248,63 @@ def test_it_shows_the_budget_used_and_left(busy_campaign, staff_client):
     assert str(numbers["Budget left"]) == "€ 2,950.00" and numbers["Limit per company"] == "40 devices"
     page = staff_client.get("/staff/").content.decode()
     assert "Budget left" in page and "€ 2,950.00" in page
+
+
+# What the review found -------------------------------------------------------------------------
+
+
+def test_paid_counts_by_the_day_of_payment_and_batches_only_with_the_campaigns_amounts(
+    register, company, campaign, products, time_machine,
+):
+    from devices.models import Campaign, CampaignProduct
+    from registrations.companies.models import Enrolment
+    from registrations.payouts import bank
+    from registrations.payouts import services as payouts
+    from tests.payouts.helpers import ALL, finance_user
+
+    bank.set_bank_account(company, iban="NL91 ABNA 0417 1643 00", bic="ABNANL2A", holder="Zonnewerk", user=None)
+    other = Campaign.objects.create(name="Other", slug="other", installation_starts_on=date(2025, 1, 1),
+                                    installation_ends_on=date(2025, 12, 31), registration_deadline=date(2026, 12, 31))
+    CampaignProduct.objects.create(campaign=other, product=products["STP10.0-3SE-40"], amount_cents=7000)
+    Enrolment.objects.create(company=company, campaign=other, accepted_by=company.memberships.first().user)
+    register("1000000001")  # € 200 in this campaign, registered in June
+    register("1000000002", installed_on=date(2025, 6, 1))  # € 70 in the other campaign
+    time_machine.shift(timedelta(days=40))
+    alice, bob = finance_user("alice@example.com"), finance_user("bob@example.com")
+    batch = payouts.create_batch(ALL, actor=alice)  # both campaigns' registrations, paid in July
+    payouts.approve_batch(batch, actor=bob)
+    payouts.export_batch(batch, actor=alice, execution_date=timezone.localdate())
+    payouts.mark_paid(batch, actor=bob, executed_on=timezone.localdate())
+    register("1000000003")
+    payouts.create_batch(ALL, actor=User.objects.get(email="alice@example.com"))  # in progress: € 200
+
+    july = selectors.Selection(campaign, date(2026, 7, 1), date(2026, 7, 31))
+    shown = {f.name: f for f in selectors.figures(july, timezone.now())}
+    assert int(dict(shown["cashback"].numbers)["Paid"]) == 20000  # registered in June, paid in July
+    by_state = {row[0]: row[1:] for row in shown["payouts"].rows}
+    assert by_state["Paid"] == [1, 1, 20000] and by_state["Waiting for approval"] == [1, 1, 20000]
+
+
+def test_a_company_whose_devices_were_all_refused_since_is_not_among_the_top(register, company, staff, campaign):
+    from tests.files import receive_documents as received
+
+    registration = register("1000000001")
+    documents.request_documents(registration, actor=staff, note="Invoice?")
+    documents.reject(received(Registration.objects.get(pk=registration.pk), company.memberships.get().user),
+                     actor=staff, note="No.")
+    top = selectors.figure(selectors.default_selection(campaign, timezone.localdate()), "companies", timezone.now())
+    assert top.rows == []
+
+
+def test_the_tallies_follow_a_registration_corrected_into_another_country(register, company, installer, staff):
+    wrong = register("2000000005", product_code="STP10.0-3SE-40")  # the serial of an HM-20
+    assert wrong.reason == Reason.MODEL_MISMATCH
+    register("2000000005", product_code="HM-20", country="BE", postcode="4000")  # decided again, in Belgium
+    assert tallied() == plain_counts()
+    registration = Registration.objects.get(serial="2000000005")
+    documents.request_documents(registration, actor=staff, note="Invoice?")
+    Registration.objects.filter(pk=registration.pk).update(country="LU")
+    assert tallied() == plain_counts()
+    StatusChange.objects.filter(registration=registration).delete()
+    registration.delete()
+    assert tallied() == plain_counts()
