@@ -16,6 +16,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cashback.settings")
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("SECRET_KEY", "bench")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+# Production settings but plain HTTP on loopback, and staff pages without the second factor.
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("STAFF_SECOND_FACTOR", "0")
+os.environ.setdefault("LOG_LEVEL", "WARNING")  # a log line per request is real work, but not to read here
 
 
 def setup(migrate=True):
