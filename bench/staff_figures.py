@@ -8,7 +8,9 @@ statement count, which must not grow with the rows. The anchor, measured in the 
 the registration figures (counts by day, source and status; cashback; reasons; top companies)
 by plain GROUP BY over the registrations, what the tally saves.
 
-    .venv/bin/python bench/staff_figures.py [--requests 30] [--sizes 200000,1000000]
+    .venv/bin/python bench/staff_figures.py [--requests 30] [--sizes 200000,1000000] [--fresh]
+
+The project's imports sit in the functions, as in every bench: Django is set up by main() first.
 """
 
 import argparse

@@ -9,6 +9,7 @@ and saying nothing about the inside (what failed goes to the log).
 
 import logging
 import time
+from datetime import UTC, datetime
 
 from celery import current_app
 from django.conf import settings
@@ -16,7 +17,6 @@ from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.http import JsonResponse
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 log = logging.getLogger(__name__)
@@ -80,5 +80,5 @@ def jobs(request):
         last = None
     stale = last is None or time.time() - last > settings.HEARTBEAT_STALE_SECONDS
     if stale:
-        log.warning("health: no heartbeat since %s", timezone.datetime.fromtimestamp(last) if last else "ever")
+        log.warning("health: no heartbeat since %s", datetime.fromtimestamp(last, tz=UTC).isoformat() if last else "ever")
     return _answer(["heartbeat"] if stale else [])

@@ -41,16 +41,30 @@ class RequestLogMiddleware:
         user = getattr(request, "user", None)
         token = getattr(request, "auth", None)
         status = response.status_code if response is not None else 500
+        path = _without_secrets(request)
         log.log(
             logging.ERROR if status >= 500 else logging.WARNING if status >= 400 else logging.INFO,
-            "%s %s %s %.0f ms", request.method, request.path, status, seconds * 1000,
+            "%s %s %s %.0f ms", request.method, path, status, seconds * 1000,
             extra={
-                "request_id": request.id, "method": request.method, "path": request.path, "status": status,
+                "request_id": request.id, "method": request.method, "path": path, "status": status,
                 "duration_ms": round(seconds * 1000, 1),
                 "user_id": user.pk if user is not None and getattr(user, "is_authenticated", False) else None,
                 "token_id": getattr(token, "pk", None),
             },
         )
+
+
+# Parts of a path that are keys to something (an invitation, a password reset link).
+_SECRET_PARTS = ("token", "uidb64")
+
+
+def _without_secrets(request):
+    path, match = request.path, getattr(request, "resolver_match", None)
+    for name in _SECRET_PARTS:
+        value = match.kwargs.get(name) if match else None
+        if value:
+            path = path.replace(str(value), "…")
+    return path
 
 
 _started = {}

@@ -454,7 +454,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Errors to Sentry when SENTRY_DSN is set (off by default): no personal data is sent.
 SENTRY_DSN = env_str("SENTRY_DSN")
 if SENTRY_DSN:
-    import sentry_sdk
+    import sentry_sdk  # only when used: the SDK patches the frameworks it finds as it is imported
 
     sentry_sdk.init(dsn=SENTRY_DSN, environment=env_str("SENTRY_ENVIRONMENT", "production"),
                     send_default_pii=False, traces_sample_rate=env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0))

@@ -22,3 +22,11 @@ def text_safe_cell(sheet, value, number_format=None):
 def text_safe_row(sheet, values):
     """A row for sheet.append() in which every text value is a text cell."""
     return [text_safe_cell(sheet, v) if isinstance(v, str) else v for v in values]
+
+
+EUROS = '"€" #,##0.00'
+
+
+def euro_cell(sheet, cents):
+    """An amount as a number cell in euros, shown with two decimals in its reader's style."""
+    return text_safe_cell(sheet, cents / 100, EUROS)

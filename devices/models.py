@@ -217,10 +217,11 @@ class Campaign(models.Model):
         """Days before the deadline at which a reminder goes out, largest first."""
         return sorted({d for d in (self.first_reminder_days, self.second_reminder_days) if d}, reverse=True)
 
+    LIMITS = ("budget_cents", "company_cap_devices", "company_cap_cents")
+
     @property
     def has_limits(self):
-        return self.budget_cents is not None or self.company_cap_devices is not None or (
-            self.company_cap_cents is not None)
+        return any(getattr(self, name) is not None for name in self.LIMITS)
 
     def volume_window_start(self, now=None):
         return (now or timezone.now()) - timedelta(days=self.volume_check_window_days)

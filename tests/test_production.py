@@ -7,15 +7,23 @@ import os
 import re
 import subprocess
 import sys
+import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import sentry_sdk
+from django.conf import settings as django_settings
 from django.core import mail
 from django.test import Client
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from pythonjsonlogger.json import JsonFormatter
 
 from cashback import health, logs, tasks
+from registrations.api.services import create_token
 from registrations.companies.models import User
+from registrations.companies.services import invite_colleague
 from tests.conftest import PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -152,9 +160,16 @@ def test_one_log_line_per_request_with_its_id_who_and_how_long_never_the_passwor
     assert PASSWORD not in caplog.text
 
 
-def test_api_requests_log_the_token_not_its_secret(company, installer, caplog):
-    from registrations.api.services import create_token
+def test_the_keys_in_links_stay_out_of_the_log(installer, caplog):
+    invitation = invite_colleague(company=installer.membership.company, email="new@example.com", invited_by=installer)
+    token = invitation.token
+    with caplog.at_level(logging.INFO, logger="cashback.request"):
+        Client().get(f"/invitation/{token}/")
+    [line] = [r for r in caplog.records if r.name == "cashback.request"]
+    assert line.path == "/invitation/…/" and token not in caplog.text
 
+
+def test_api_requests_log_the_token_not_its_secret(company, installer, caplog):
     token, secret = create_token(company=company, user=installer, name="ERP")
     with caplog.at_level(logging.INFO, logger="cashback.request"):
         Client().get("/api/v1/registrations/", HTTP_AUTHORIZATION=f"Bearer {secret}")
@@ -163,8 +178,8 @@ def test_api_requests_log_the_token_not_its_secret(company, installer, caplog):
 
 
 def test_log_lines_are_json_for_a_log_service(installer):
-    formatter = logging.config.dictConfigClass({"version": 1}).configure_custom(
-        {"()": "pythonjsonlogger.json.JsonFormatter", "timestamp": True, "fmt": "%(levelname)s %(name)s %(message)s"})
+    settings = django_settings.LOGGING["formatters"]["json"]
+    formatter = JsonFormatter(settings["fmt"], timestamp=settings["timestamp"])
     record = logging.LogRecord("cashback.request", logging.INFO, __file__, 1, "GET / 200", (), None)
     record.request_id, record.user_id = "abc", installer.pk
     line = json.loads(formatter.format(record))
@@ -180,8 +195,6 @@ def test_a_job_logs_its_name_ids_outcome_and_duration(caplog, db):
 
 
 def test_errors_go_to_sentry_only_when_a_dsn_is_set():
-    import sentry_sdk
-
     assert not sentry_sdk.get_client().is_active()
     env = the_environment_without_the_tests()
     script = ("import django, sentry_sdk; django.setup(); "
@@ -213,12 +226,9 @@ def test_staff_logins_are_guarded_too(db):
 
 
 def current_code(user):
-    from django_otp.oath import TOTP
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     device = TOTPDevice.objects.get(user=user)
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    totp.time = __import__("time").time()
+    totp.time = time.time()  # the frozen clock of the test, as the device's check uses it
     return f"{totp.token():06d}"
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -158,6 +158,8 @@ def _register(company, rows, progress, **options):
 
 
 DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
+# A campaign's limits and the share of its budget it warned about.
+_LIMITS = (*Campaign.LIMITS, "budget_warned_percent")
 # What the facts queries load of an existing registration of the same serial.
 _EXISTING = ("id", "company_id", "status", "reason", "product_id", "installed_on", "created_at", "status_changed_at")
 _PROGRESS_EVERY = 5000
@@ -399,20 +401,17 @@ class _Registrar:
         """What is left of each limited campaign's budget and of this company's share, as facts
         for the rules ({campaign id: {Facts field: left}}).
 
-        Registering locks its campaigns' rows first (_lock_campaigns): for a campaign with a
+        Registering locks its campaigns' rows first (_current_limits): for a campaign with a
         budget or a limit every upload, form, API call and sync that could spend it takes its
         turn, so two of them can never both spend the last euros. The limits and what is
         committed are read after the lock; what is committed from the tally, which the database
         keeps equal to the registrations that hold an amount (rejected and expired ones give
         theirs back by leaving those statuses)."""
-        ids = [c.pk for c in self.campaigns]
-        if not self.dry_run:
-            self._lock_campaigns(ids)
-        # The limits as they are now that no one can change them (a budget set a moment ago counts).
-        now = {c.pk: c for c in Campaign.objects.filter(pk__in=ids)}
+        # The limits as they are now (a budget set a moment ago counts), not as first read.
+        now = self._current_limits([c.pk for c in self.campaigns])
         for campaign in self.campaigns:
-            for name in ("budget_cents", "company_cap_devices", "company_cap_cents", "budget_warned_percent"):
-                setattr(campaign, name, getattr(now[campaign.pk], name))
+            for name, value in now[campaign.pk].items():
+                setattr(campaign, name, value)
         limited = [c for c in self.campaigns if c.has_limits]
         if not limited:
             return {}
@@ -434,22 +433,26 @@ class _Registrar:
                 facts["company_cents_left"] = campaign.company_cap_cents - (mine.get("cents") or 0)
         return left
 
-    @staticmethod
-    def _lock_campaigns(ids):
-        """A campaign with limits is registered for by one transaction at a time (FOR NO KEY
+    def _current_limits(self, ids):
+        """{campaign id: its limits}, read under the campaigns' locks when registering.
+
+        A campaign with limits is registered for by one transaction at a time (FOR NO KEY
         UPDATE: foreign-key checks on the row still pass); every other registering shares its
-        campaigns' rows (FOR SHARE), so a budget set meanwhile waits until it has committed. In
-        the campaigns' order, limited ones first. SQLite lets one writer in at a time anyway."""
-        if connection.vendor != "postgresql":
-            return
-        limited = list(Campaign.objects.filter(pk__in=ids).filter(
-            Q(budget_cents__isnull=False) | Q(company_cap_devices__isnull=False) | Q(company_cap_cents__isnull=False)
-        ).values_list("pk", flat=True))
-        shared = [pk for pk in ids if pk not in limited]
+        campaigns' rows (FOR SHARE), so a budget set meanwhile waits until it has committed.
+        The locking reads return the rows as they are, locked. In the campaigns' order, limited
+        ones first. SQLite lets one writer in at a time anyway, and a preview locks nothing."""
+        read = {row.pop("id"): row for row in Campaign.objects.filter(pk__in=ids).values("id", *_LIMITS)}
+        if self.dry_run or connection.vendor != "postgresql":
+            return read
+        limited = [pk for pk, row in read.items() if any(row[name] is not None for name in Campaign.LIMITS)]
+        shared = [pk for pk in read if pk not in limited]
         with connection.cursor() as cursor:
-            for pks, mode in ((limited, "NO KEY UPDATE"), (shared, "SHARE")):
+            for pks, mode in ((sorted(limited), "NO KEY UPDATE"), (sorted(shared), "SHARE")):
                 if pks:
-                    cursor.execute(f"SELECT id FROM devices_campaign WHERE id = ANY(%s) ORDER BY id FOR {mode}", [pks])
+                    cursor.execute(f"SELECT id, {', '.join(_LIMITS)} FROM devices_campaign WHERE id = ANY(%s) "
+                                   f"ORDER BY id FOR {mode}", [pks])
+                    read.update({pk: dict(zip(_LIMITS, values)) for pk, *values in cursor.fetchall()})
+        return read
 
     def _warn_about_budgets(self):
         """The campaign team hears once when a budget is 90% committed, and once when it is used

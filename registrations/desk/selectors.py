@@ -9,7 +9,7 @@ they concern, the payouts from the batches.
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -65,9 +65,11 @@ class Selection:
     def bucket_label(self, day):
         return _("week of %(day)s") % {"day": format_short_day(day)} if self.weekly else format_short_day(day)
 
-    def registrations(self):
-        chosen = Registration.objects.filter(campaign=self.campaign)
-        return chosen.filter(country=self.country) if self.country else chosen
+    def of(self, rows, through=""):
+        """`rows` (a tally, registrations, or what reaches them `through` a relation) of the
+        chosen campaign and country."""
+        rows = rows.filter(**{f"{through}campaign": self.campaign})
+        return rows.filter(**{f"{through}country": self.country}) if self.country else rows
 
 
 def default_selection(campaign, today):
@@ -123,17 +125,22 @@ def waiting(now, email_tasks):
 # The figures -------------------------------------------------------------------------------
 
 
-def figures(selection, now):
-    """Every figure of the desk for the selection, in the order the page shows them."""
-    tally = _tally(selection)
-    shown = [
-        _registrations(selection, tally),
-        _cashback(selection, tally),
-        _reasons(tally),
-        _review(selection, now),
-        _payouts(selection),
-        _companies(selection),
-    ]
+def figures(selection, now, names=None):
+    """The desk's figures for the selection (`names`: only those), in the order the page shows
+    them. The first three share one read of the day tally."""
+    tally = []
+    makers = {
+        "registrations": lambda: _registrations(selection, tally),
+        "cashback": lambda: _cashback(selection, tally),
+        "reasons": lambda: _reasons(tally),
+        "review": lambda: _review(selection, now),
+        "payouts": lambda: _payouts(selection),
+        "companies": lambda: _companies(selection),
+    }
+    names = [name for name in makers if names is None or name in names]
+    if {"registrations", "cashback", "reasons"} & set(names):
+        tally += _tally(selection)
+    shown = [makers[name]() for name in names]
     for figure in shown:
         for number, chart in enumerate(figure.charts):
             chart["id"] = f"{figure.name}-chart-{number}"
@@ -144,14 +151,14 @@ FIGURES = ("registrations", "cashback", "reasons", "review", "payouts", "compani
 
 
 def figure(selection, name, now):
-    return {f.name: f for f in figures(selection, now)}[name]
+    """One figure (its workbook), without the others' queries."""
+    [shown] = figures(selection, now, names=[name])
+    return shown
 
 
 def _tally(selection):
     """The selection's registrations by day, source, status, reason and payment day: one query."""
-    rows = DayTally.objects.filter(campaign=selection.campaign, day__range=(selection.start, selection.end))
-    if selection.country:
-        rows = rows.filter(country=selection.country)
+    rows = selection.of(DayTally.objects.filter(day__range=(selection.start, selection.end)))
     return list(
         rows.values("day", "source", "status", "reason", "paid_on")
         .annotate(n=Sum("registrations"), amount=Sum("amount_cents"))
@@ -202,10 +209,7 @@ def _status_label(status):
 
 def _paid(selection):
     """Cashback paid in the period, by the day it was paid (whenever it was registered)."""
-    rows = DayTally.objects.filter(campaign=selection.campaign, status=Status.PAID,
-                                   paid_on__range=(selection.start, selection.end))
-    if selection.country:
-        rows = rows.filter(country=selection.country)
+    rows = selection.of(DayTally.objects.filter(status=Status.PAID, paid_on__range=(selection.start, selection.end)))
     return rows.values("paid_on").annotate(amount=Sum("amount_cents")).order_by().values_list("paid_on", "amount")
 
 
@@ -281,12 +285,9 @@ def _reasons(tally):
 
 
 def _review(selection, now):
-    in_campaign = Q(campaign=selection.campaign) & (Q(country=selection.country) if selection.country else Q())
     size, oldest, middle = _queue_ages(selection)
     oldest, middle = _since(now, oldest), _since(now, middle)
-    moves = MoveTally.objects.filter(campaign=selection.campaign)
-    if selection.country:
-        moves = moves.filter(country=selection.country)
+    moves = selection.of(MoveTally.objects.all())
     decided = (moves.filter(from_status=Status.IN_REVIEW, day__range=(selection.start, selection.end))
                .values("day", "to_status").annotate(n=Sum("moves")).order_by())
     buckets = selection.buckets()
@@ -298,8 +299,8 @@ def _review(selection, now):
             per_day[row["to_status"], selection.bucket(row["day"])] += row["n"]
     totals = {to: sum(per_day[to, d] for d in buckets) for to in outcomes}
     all_decided = sum(totals.values())
-    due = Registration.objects.filter(in_campaign, status=Status.MORE_INFO,
-                                      documents_due_at__range=(now, now + timedelta(days=7))).count()
+    due = selection.of(Registration.objects.filter(status=Status.MORE_INFO,
+                                                   documents_due_at__range=(now, now + timedelta(days=7)))).count()
     today = timezone.localdate(now)
     expired = moves.filter(reason=Reason.DEADLINE_EXPIRED, day__range=(today - timedelta(days=6), today)).aggregate(
         n=Sum("moves"))["n"] or 0
@@ -325,10 +326,8 @@ def _review(selection, now):
 def _queue_ages(selection):
     """How many wait for review, since when the oldest, since when the middle one: the count
     from the tally, the two moments from the queue's index (one row each, at any length)."""
-    counted = DayTally.objects.filter(campaign=selection.campaign, status=Status.IN_REVIEW)
-    waiting = Registration.objects.filter(campaign=selection.campaign, status=Status.IN_REVIEW)
-    if selection.country:
-        counted, waiting = counted.filter(country=selection.country), waiting.filter(country=selection.country)
+    counted = selection.of(DayTally.objects.filter(status=Status.IN_REVIEW))
+    waiting = selection.of(Registration.objects.filter(status=Status.IN_REVIEW))
     size = counted.aggregate(n=Sum("registrations"))["n"] or 0
     moments = waiting.order_by("status_changed_at").values_list("status_changed_at", flat=True)
     oldest = moments.first() if size else None
@@ -353,9 +352,7 @@ def _payouts(selection):
     amounts only (a batch may hold several campaigns and countries). The paid ones are most
     of them: their sums come from the tally; the batches in progress are few, summed from
     their items."""
-    items = PayoutItem.objects.filter(active=True, registration__campaign=selection.campaign)
-    if selection.country:
-        items = items.filter(registration__country=selection.country)
+    items = selection.of(PayoutItem.objects.filter(active=True), through="registration__")
     batches = PayoutBatch.objects.filter(Exists(items.filter(batch=OuterRef("pk")))).exclude(
         state=PayoutBatch.State.CANCELLED)
     by_state = {row["state"]: {**row, "amount": 0, "registrations": 0}
@@ -364,9 +361,7 @@ def _payouts(selection):
     for row in in_progress.values("batch__state").annotate(registrations=Count("id"), amount=Sum("amount_cents")).order_by():
         by_state[row["batch__state"]].update(registrations=row["registrations"], amount=row["amount"])
     if PayoutBatch.State.PAID in by_state:
-        paid = DayTally.objects.filter(campaign=selection.campaign, status=Status.PAID)
-        if selection.country:
-            paid = paid.filter(country=selection.country)
+        paid = selection.of(DayTally.objects.filter(status=Status.PAID))
         by_state[PayoutBatch.State.PAID].update(
             paid.aggregate(registrations=Coalesce(Sum("registrations"), 0), amount=Coalesce(Sum("amount_cents"), 0)))
     companies = _waiting_for_bank(selection)
@@ -388,18 +383,14 @@ def _payouts(selection):
 
 
 def _waiting_for_bank(selection):
-    accepted = CompanyTally.objects.filter(campaign=selection.campaign, company=OuterRef("pk"), status=Status.ACCEPTED,
-                                           registrations__gt=0)
-    if selection.country:
-        accepted = accepted.filter(country=selection.country)
+    accepted = selection.of(CompanyTally.objects.filter(company=OuterRef("pk"), status=Status.ACCEPTED,
+                                                        registrations__gt=0))
     return (Company.objects.filter(Exists(accepted))
             .exclude(Exists(BankAccount.objects.filter(company=OuterRef("pk")))).count())
 
 
 def _companies(selection):
-    rows = CompanyTally.objects.filter(campaign=selection.campaign, status__in=CLAIM_STATUSES)
-    if selection.country:
-        rows = rows.filter(country=selection.country)
+    rows = selection.of(CompanyTally.objects.filter(status__in=CLAIM_STATUSES))
     per_company = rows.values("company").annotate(n=Sum("registrations"), amount=Sum("amount_cents")).filter(n__gt=0)
     top = list(per_company.order_by("-n", "company")[:TOP_COMPANIES])
     richest = list(per_company.order_by("-amount", "company")[:TOP_COMPANIES])

@@ -54,9 +54,6 @@ def figure_download(request, name):
 
 # The campaign's life (the permission to run the campaign) -------------------------------------
 
-ACTIONS = {
-    "end": EndCampaignForm, "extend": ExtendDeadlinesForm, "notice": NoticeForm, "copy": CopyCampaignForm,
-}
 
 
 @staff_required(RUN_CAMPAIGN)
@@ -66,7 +63,7 @@ def campaign(request, pk):
 
 
 def _campaign_page(request, campaign, bound=None, status=200):
-    forms_shown = {name: form() for name, form in ACTIONS.items()}
+    forms_shown = {name: form() for name, (form, _act) in ACTIONS.items()}
     if bound:
         forms_shown.update(bound)
     return render(request, "desk/campaign.html", {
@@ -82,11 +79,12 @@ def campaign_action(request, pk, action):
     campaign = get_object_or_404(Campaign, pk=pk)
     if action not in ACTIONS:
         raise Http404
-    form = ACTIONS[action](request.POST)
+    form_class, act = ACTIONS[action]
+    form = form_class(request.POST)
     if not form.is_valid():
         return _campaign_page(request, campaign, {action: form}, status=400)
     try:
-        done = _ACT[action](campaign, form.cleaned_data, request.user)
+        done = act(campaign, form.cleaned_data, request.user)
     except DomainError as error:
         form.add_error(error.field if error.field in form.fields else None, str(error.message))
         return _campaign_page(request, campaign, {action: form}, status=400)
@@ -121,4 +119,8 @@ def _copy(campaign, data, user):
         "campaign": copy.name}
 
 
-_ACT = {"end": _end, "extend": _extend, "notice": _notice, "copy": _copy}
+# Each act of the campaign page: its form and what it does (a message for the page).
+ACTIONS = {
+    "end": (EndCampaignForm, _end), "extend": (ExtendDeadlinesForm, _extend), "notice": (NoticeForm, _notice),
+    "copy": (CopyCampaignForm, _copy),
+}

@@ -7,11 +7,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from cashback.formatting import format_day
-from cashback.xlsx import text_safe_cell
+from cashback.xlsx import euro_cell, text_safe_cell
 
 from .selectors import Money
-
-_EUROS = '"€" #,##0.00'
 
 
 def figure_workbook(figure, selection):
@@ -21,7 +19,7 @@ def figure_workbook(figure, selection):
 
     def cell(value, **style):
         if isinstance(value, Money):
-            made = text_safe_cell(sheet, int(value) / 100, _EUROS)
+            made = euro_cell(sheet, int(value))
         else:
             made = text_safe_cell(sheet, value if isinstance(value, (int, float)) else str(value))
         for name, setting in style.items():

@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from sepaxml import SepaTransfer
 from text_unidecode import unidecode
 
-from cashback.xlsx import text_safe_cell, text_safe_row
+from cashback.xlsx import euro_cell, text_safe_cell, text_safe_row
 
 from .models import PayoutItem
 
@@ -89,14 +89,14 @@ def summary_workbook(batch, payments):
     sheet = workbook.create_sheet(_("Payments"))
     row = _safe_rows(sheet)
     row([_("Batch"), batch.reference])
-    row([_("Total (EUR)"), _euro(sheet, batch.total_cents)])
+    row([_("Total (EUR)"), euro_cell(sheet, batch.total_cents)])
     row([_("Registrations"), batch.item_count])
     sheet.append([])
     row([_("Customer number"), _("Company"), _("Account holder"), _("IBAN"), _("BIC"), _("Devices"),
          _("Amount (EUR)")])
     for p in payments:
         row([p.company.customer_number, p.company.name, p.payment.holder, p.payment.iban, p.payment.bic,
-             p.count, _euro(sheet, p.amount_cents)])
+             p.count, euro_cell(sheet, p.amount_cents)])
     devices = workbook.create_sheet(_("Devices"))
     device_row = _safe_rows(devices)
     device_row([_("Customer number"), _("Company"), _("Serial number"), _("Product"), _("Amount (EUR)")])
@@ -107,7 +107,7 @@ def summary_workbook(batch, payments):
                      "amount_cents")
     )
     for number, name, serial, product, cents in rows.iterator(chunk_size=10_000):
-        device_row([number, name, serial, product, _euro(devices, cents)])
+        device_row([number, name, serial, product, euro_cell(devices, cents)])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -129,18 +129,13 @@ def company_specification(company, batch):
         .values_list("serial", "registration__product__code", "registration__installed_on",
                      "registration__reference", "amount_cents")
     ):
-        row([serial, product, _date(sheet, installed), reference, _euro(sheet, cents)])
+        row([serial, product, _date(sheet, installed), reference, euro_cell(sheet, cents)])
         total += cents
     sheet.append([])
-    row([_("Total"), None, None, None, _euro(sheet, total)])
+    row([_("Total"), None, None, None, euro_cell(sheet, total)])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-def _euro(sheet, cents):
-    """An amount as a number cell that Excel shows with two decimals in its reader's style."""
-    return text_safe_cell(sheet, cents / 100, "#,##0.00")
 
 
 def _date(sheet, day):

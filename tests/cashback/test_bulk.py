@@ -1,6 +1,6 @@
 """cashback.bulk.insert_rows: the fast insert of the registration paths, on every database."""
 
-from datetime import date
+from datetime import date, datetime, timezone
 
 from cashback.bulk import Same, insert_rows
 from registrations.core.choices import Reason, Source, Status
@@ -38,8 +38,6 @@ def test_nothing_to_insert_is_nothing(db):
 
 
 def test_it_writes_every_kind_of_column_with_its_nulls(company, campaign, products):
-    from datetime import datetime, timezone
-
     due = [datetime(2026, 6, 1, 21, 59, 59, 999999, tzinfo=timezone.utc), None, None]
     ids = insert_rows(Registration, {
         "company_id": Same(company.pk),

@@ -6,17 +6,20 @@ from datetime import date
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.db.models import Sum
 from django.utils import translation
 
 from registrations.core.choices import CLAIM_STATUSES, Reason, Source, Status
 from registrations.core.models import Registration
-from registrations.core.registering import register_devices, register_eligible_devices
+from registrations.core.registering import _Registrar, register_devices, register_eligible_devices
 from registrations.core.rows import DeviceRow
 from registrations.core.tallies import CompanyTally
 from registrations.core.wording import describe
 from registrations.documents import services as documents
+from tests.conftest import make_company
 from tests.files import receive_documents
+from tests.test_concurrency import race
 
 AMOUNT = 20000  # STP10.0-3SE-40 in the test campaign
 
@@ -150,11 +153,6 @@ def test_what_is_committed_equals_the_registrations_that_hold_it_after_any_seque
 @pytest.mark.django_db(transaction=True)
 def test_two_uploads_and_the_sync_at_once_never_commit_more_than_the_budget(company, other_company, campaign,
                                                                           known, products):
-    from django.db import connection
-
-    from tests.conftest import make_company
-    from tests.test_concurrency import race
-
     if connection.vendor != "postgresql":
         pytest.skip("concurrent transactions are tested on PostgreSQL (set DATABASE_URL)")
     for n in range(1, 100):
@@ -181,8 +179,6 @@ def test_two_uploads_and_the_sync_at_once_never_commit_more_than_the_budget(comp
 
 
 def test_a_budget_set_while_registering_was_under_way_counts(company, installer, campaign):
-    from registrations.core.registering import _Registrar
-
     stale = list(type(campaign).objects.filter(pk=campaign.pk))  # as registering read it, before the budget
     type(campaign).objects.filter(pk=campaign.pk).update(budget_cents=AMOUNT)
     outcomes = _Registrar(company, stale, Source.WEB, installer, "").run(rows(1, 2))

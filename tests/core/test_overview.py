@@ -8,7 +8,8 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
-from devices.models import CampaignProduct
+from devices.models import Campaign, CampaignProduct
+from registrations.companies.models import Enrolment
 from registrations.core.choices import Source, Status
 from registrations.core.models import Registration
 from registrations.core.registering import register_devices
@@ -272,9 +273,6 @@ def test_a_refusal_is_a_compact_badge_with_its_reason_beside_it(installer_client
 def test_a_company_in_two_campaigns_sees_each_registration_under_its_campaign_and_filters_by_it(
     installer_client, register, company, campaign, products,
 ):
-    from devices.models import Campaign, CampaignProduct
-    from registrations.companies.models import Enrolment
-
     last_year = Campaign.objects.create(name="SMA Cashback 2025", slug="cashback-2025",
                                         installation_starts_on=date(2025, 1, 1), installation_ends_on=date(2025, 12, 31),
                                         registration_deadline=date(2026, 12, 31))

@@ -10,19 +10,24 @@ from django.contrib.auth.models import Permission
 from django.db import connection
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
+from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from registrations.companies.models import User
+from devices.models import Campaign, CampaignProduct
+from registrations.companies.models import Enrolment, User
 from registrations.core.choices import CLAIM_STATUSES, Reason, Source, Status
 from registrations.core.models import Registration, StatusChange
 from registrations.core.registering import register_devices
 from registrations.core.rows import DeviceRow
-from registrations.desk import selectors
 from registrations.core.tallies import CompanyTally, DayTally, MoveTally
+from registrations.desk import selectors
 from registrations.documents import services as documents
+from registrations.payouts import bank
+from registrations.payouts import services as payouts
 from tests.conftest import PASSWORD
 from tests.files import receive_documents
+from tests.payouts.helpers import ALL, finance_user
 
 
 def staff_with(codename):
@@ -70,14 +75,12 @@ def test_it_takes_staff_and_finance_to_their_desk(staff_client, finance_client, 
 
 def test_it_refuses_installers_and_sends_other_staff_to_the_admin(installer_client, db, campaign):
     assert installer_client.get("/staff/").status_code == 403
-    assert Client_for(staff_with(None)).get("/staff/").url == "/admin/"
-    assert Client_for(None).get("/staff/").url.startswith("/login/")
+    assert client_for(staff_with(None)).get("/staff/").url == "/admin/"
+    assert client_for(None).get("/staff/").url.startswith("/login/")
     assert installer_client.get("/staff/figures/registrations.xlsx").status_code == 403
 
 
-def Client_for(user):
-    from django.test import Client
-
+def client_for(user):
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     if user:
         client.force_login(user)
@@ -256,12 +259,6 @@ def test_it_shows_the_budget_used_and_left(busy_campaign, staff_client):
 def test_paid_counts_by_the_day_of_payment_and_batches_only_with_the_campaigns_amounts(
     register, company, campaign, products, time_machine,
 ):
-    from devices.models import Campaign, CampaignProduct
-    from registrations.companies.models import Enrolment
-    from registrations.payouts import bank
-    from registrations.payouts import services as payouts
-    from tests.payouts.helpers import ALL, finance_user
-
     bank.set_bank_account(company, iban="NL91 ABNA 0417 1643 00", bic="ABNANL2A", holder="Zonnewerk", user=None)
     other = Campaign.objects.create(name="Other", slug="other", installation_starts_on=date(2025, 1, 1),
                                     installation_ends_on=date(2025, 12, 31), registration_deadline=date(2026, 12, 31))
@@ -286,11 +283,9 @@ def test_paid_counts_by_the_day_of_payment_and_batches_only_with_the_campaigns_a
 
 
 def test_a_company_whose_devices_were_all_refused_since_is_not_among_the_top(register, company, staff, campaign):
-    from tests.files import receive_documents as received
-
     registration = register("1000000001")
     documents.request_documents(registration, actor=staff, note="Invoice?")
-    documents.reject(received(Registration.objects.get(pk=registration.pk), company.memberships.get().user),
+    documents.reject(receive_documents(Registration.objects.get(pk=registration.pk), company.memberships.get().user),
                      actor=staff, note="No.")
     top = selectors.figure(selectors.default_selection(campaign, timezone.localdate()), "companies", timezone.now())
     assert top.rows == []
