@@ -16,7 +16,16 @@ class AnyOf(Lookup):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         values = list(self.rhs)
         if connection.vendor == "postgresql":
+            if values and all(type(value) is str for value in values):
+                # Texts as one text the server splits: the driver quotes each item of an
+                # array one by one, which for 100,000 serials costs more than the lookup.
+                joined = _SEPARATOR.join(values)
+                if joined.count(_SEPARATOR) == len(values) - 1:
+                    return f"{lhs} = ANY(string_to_array(%s, %s))", [*lhs_params, joined, _SEPARATOR]
             return f"{lhs} = ANY(%s)", [*lhs_params, values]
         if not values:
             return "1 = 0", list(lhs_params)
         return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*lhs_params, *values]
+
+
+_SEPARATOR = "\x1f"  # the unit separator: no text people type holds it (and if one does, an array)

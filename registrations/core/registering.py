@@ -6,9 +6,10 @@ decided by the pure rules engine, and everything is written in one transaction, 
 history row per registration (registrations.core.transitions).
 """
 
-from collections import defaultdict
+from collections import defaultdict, deque
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from operator import attrgetter
 
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Count, Sum
@@ -16,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cashback.bulk import Same, insert_rows
+from cashback.bulk import Same, insert_made
 from cashback.dates import end_of_day
 from cashback.errors import DomainError, Message
 from cashback.formatting import quoted
@@ -163,6 +164,20 @@ _LIMITS = (*Campaign.LIMITS, "budget_warned_percent")
 # What the facts queries load of an existing registration of the same serial.
 _EXISTING = ("id", "company_id", "status", "reason", "product_id", "installed_on", "created_at", "status_changed_at")
 _PROGRESS_EVERY = 5000
+# A new registration's columns, read from its RowOutcome.
+_CAMPAIGN_ID = attrgetter("campaign.id")
+_SERIAL = attrgetter("clean.serial")
+_PRODUCT_ID = attrgetter("clean.product.id")
+_KNOWN_DEVICE_ID = attrgetter("known_device_id")
+_INSTALLED_ON = attrgetter("clean.installed_on")
+_POSTCODE = attrgetter("clean.postcode")
+_COUNTRY = attrgetter("clean.country")
+_REFERENCE = attrgetter("clean.reference")
+_STATUS = attrgetter("decision.status")
+_REASON = attrgetter("decision.reason")
+_PARAMS = attrgetter("decision.params")
+_AMOUNT = attrgetter("decision.amount_cents")
+_DUE_AT = attrgetter("documents_due_at")
 
 
 class _Registrar:
@@ -226,15 +241,25 @@ class _Registrar:
             existing[values[0]].append(dict(zip(_EXISTING, values[1:])))
 
         outcomes, new, resubmitted = [], [], []
-        for index, (row, clean) in enumerate(zip(rows, cleaned)):
-            if progress and (offset + index) % _PROGRESS_EVERY == 0:
-                progress(offset + index, total)
-            if isinstance(clean, DomainError):
-                outcomes.append(RowOutcome(row, error=clean))
-                continue
-            outcomes.append(self._decide(row, clean, known, existing.get(clean.serial, ()), new, resubmitted))
-        if not self.dry_run:
-            self._write(new, resubmitted)
+
+        def decided():
+            """Decides every row, in order; yields each new registration as it is decided."""
+            for index, (row, clean) in enumerate(zip(rows, cleaned)):
+                if progress and (offset + index) % _PROGRESS_EVERY == 0:
+                    progress(offset + index, total)
+                if isinstance(clean, DomainError):
+                    outcomes.append(RowOutcome(row, error=clean))
+                    continue
+                outcome = self._decide(row, clean, known, existing.get(clean.serial, ()), new, resubmitted)
+                outcomes.append(outcome)
+                if new and new[-1] is outcome:
+                    yield outcome
+
+        if self.dry_run:
+            deque(decided(), maxlen=0)
+        else:
+            # The rows are inserted as they are decided (no query may run in between).
+            self._write(decided(), len(serials), new, resubmitted)
             self._warn_about_budgets()
         return outcomes
 
@@ -286,29 +311,30 @@ class _Registrar:
             new.append(outcome)
         return outcome
 
-    def _write(self, new, resubmitted):
-        campaigns = {o.campaign.id for o in new}
-        ids = insert_rows(Registration, {
+    def _write(self, decided, at_most, new, resubmitted):
+        """Insert the new registrations as `decided` yields them, then their history rows, then
+        update the resubmitted ones (all known by then)."""
+        ids = insert_made(Registration, {
             "company_id": Same(self.company_pk),
-            "campaign_id": Same(campaigns.pop()) if len(campaigns) == 1 else [o.campaign.id for o in new],
-            "serial": [o.clean.serial for o in new],
-            "product_id": [o.clean.product.id for o in new],
-            "known_device_id": [o.known_device_id for o in new],
-            "installed_on": [o.clean.installed_on for o in new],
-            "postcode": [o.clean.postcode for o in new],
-            "country": [o.clean.country for o in new],
-            "reference": [o.clean.reference for o in new],
+            "campaign_id": _CAMPAIGN_ID,
+            "serial": _SERIAL,
+            "product_id": _PRODUCT_ID,
+            "known_device_id": _KNOWN_DEVICE_ID,
+            "installed_on": _INSTALLED_ON,
+            "postcode": _POSTCODE,
+            "country": _COUNTRY,
+            "reference": _REFERENCE,
             "source": Same(self.source),
-            "status": [o.decision.status for o in new],
-            "reason": [o.decision.reason for o in new],
-            "reason_params": [o.decision.params for o in new],
+            "status": _STATUS,
+            "reason": _REASON,
+            "reason_params": _PARAMS,
             "note": Same(""),
-            "amount_cents": [o.decision.amount_cents for o in new],
-            "documents_due_at": [o.documents_due_at for o in new],
+            "amount_cents": _AMOUNT,
+            "documents_due_at": _DUE_AT,
             "created_at": Same(self.now),
             "created_by_id": Same(self.user_id),
             "status_changed_at": Same(self.now),
-        }, count=len(new), return_ids=True)
+        }, decided, at_most=at_most)
         for outcome, pk in zip(new, ids):
             outcome.registration_id = pk
         history = {"actor_id": self.user_id, "job": self.job, "now": self.now}

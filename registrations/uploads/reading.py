@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import chain, islice
+from operator import itemgetter
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy
@@ -153,27 +154,26 @@ def parse(rows, company, formula_cells=frozenset()):
     products = ProductModel.by_lookup_key()
     names, positions = list(columns), list(columns.values())
     width = max(positions) + 1
+    where = itemgetter(*positions)  # the named columns' cells, in `names` order
     formula_rows = {row for row, _column in formula_cells}
     shared = {}  # one string object per distinct product type, country, ...: 100,000 copies are memory
+    device = _Device(names, company, products, shared)
     parsed = []
     for index, cells in enumerate(chain(head, rows)):
         if index <= header:
             continue
         if len(cells) < width:
             cells = list(cells) + [None] * (width - len(cells))
-        values = [cells[position] for position in positions]
-        if all(value is None or value == "" for value in values):
+        values = where(cells)
+        if not any(values) and all(value is None or value == "" for value in values):
             continue
-        raw = dict(zip(names, values))
-        row = SheetRow(index + 1, raw)
         try:
             if index in formula_rows:
                 _refuse_formulas(index, columns, formula_cells)
-            row.device = _device(raw, company, products, shared)
-            row.raw = None  # the device holds it now; 100,000 rows of dicts are memory
+            parsed.append(SheetRow(index + 1, None, device(values)))
         except DomainError as error:
-            row.error = error
-        parsed.append(row)
+            # The cells as read are kept for a row that could not be read, to show them back.
+            parsed.append(SheetRow(index + 1, dict(zip(names, values)), error=error))
     if not parsed:
         raise FileRefused(gettext_lazy("The file has a header but no devices below it."))
     if len(parsed) > settings.UPLOAD_MAX_ROWS:
@@ -194,24 +194,36 @@ def _refuse_formulas(index, columns, formula_cells):
             )
 
 
-def _device(raw, company, products, shared):
-    product_code = shared.setdefault(cell_text(raw.get("product")), cell_text(raw.get("product")))
-    serial, from_number = _serial(raw.get("serial"))
-    if from_number:
-        # A number has no leading zeros: Excel dropped them, the family's length restores them.
-        product = products.get(ProductModel.lookup_key(product_code))
-        if product and len(serial) < product.family.serial_length:
-            serial = serial.zfill(product.family.serial_length)
-    country = cell_text(raw.get("country")) or company.country
-    postcode = cell_text(raw.get("postcode"))
-    return DeviceRow(
-        serial=serial,
-        product_code=product_code,
-        installed_on=_date(raw.get("installed_on")),
-        postcode=shared.setdefault(postcode, postcode),
-        country=shared.setdefault(country, country),
-        reference=cell_text(raw.get("reference")),
-    )
+class _Device:
+    """A row's cells (in the order of `names`) as a DeviceRow, or the DomainError of a cell."""
+
+    def __init__(self, names, company, products, shared):
+        positions = {name: index for index, name in enumerate(names)}
+        self.serial, self.product, self.installed_on = (positions[name] for name in ("serial", "product", "installed_on"))
+        self.postcode = positions["postcode"]
+        self.country, self.reference = positions.get("country"), positions.get("reference")
+        self.company_country, self.products, self.shared = company.country, products, shared
+
+    def __call__(self, values):
+        shared = self.shared
+        product_code = cell_text(values[self.product])
+        product_code = shared.setdefault(product_code, product_code)
+        serial, from_number = _serial(values[self.serial])
+        if from_number:
+            # A number has no leading zeros: Excel dropped them, the family's length restores them.
+            product = self.products.get(ProductModel.lookup_key(product_code))
+            if product and len(serial) < product.family.serial_length:
+                serial = serial.zfill(product.family.serial_length)
+        country = (cell_text(values[self.country]) if self.country is not None else "") or self.company_country
+        postcode = cell_text(values[self.postcode])
+        return DeviceRow(
+            serial,
+            product_code,
+            _date(values[self.installed_on]),
+            shared.setdefault(postcode, postcode),
+            shared.setdefault(country, country),
+            cell_text(values[self.reference]) if self.reference is not None else "",
+        )
 
 
 _SCIENTIFIC = re.compile(r"^\d+(?:[.,]\d+)?[eE]\+?\d+$")
@@ -221,6 +233,11 @@ def _serial(value):
     """(serial text, came as a number). Numbers lose digits beyond Excel's 15: refused."""
     if isinstance(value, bool):
         value = str(value)
+    if type(value) is str:
+        text = value.strip()
+        if ("e" in text or "E" in text) and _SCIENTIFIC.match(text):
+            raise _shortened(text)
+        return text, False
     if isinstance(value, (int, float)):
         if isinstance(value, float) and not value.is_integer():
             raise InvalidInput(Message(gettext_lazy("The serial number %(value)s is not a whole number."),
@@ -236,12 +253,16 @@ def _serial(value):
         return str(int(value)), True
     text = cell_text(value)
     if _SCIENTIFIC.match(text):
-        raise InvalidInput(
-            Message(gettext_lazy("The serial number %(value)s was shortened by Excel. Format the column as text, "
-                                 "type the serial number again and upload the file again."), value=quoted(text)),
-            field="serial",
-        )
+        raise _shortened(text)
     return text, False
+
+
+def _shortened(text):
+    return InvalidInput(
+        Message(gettext_lazy("The serial number %(value)s was shortened by Excel. Format the column as text, "
+                             "type the serial number again and upload the file again."), value=quoted(text)),
+        field="serial",
+    )
 
 
 _DAY_FIRST = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}|\d{2})$")
@@ -282,6 +303,8 @@ def _date(value):
 
 def cell_text(value):
     """A cell as text: whole numbers without ".0", dates as ISO."""
+    if type(value) is str:
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():

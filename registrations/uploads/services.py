@@ -6,6 +6,8 @@ Every row gets an answer; a file that cannot be read changes nothing and says wh
 
 import hashlib
 import logging
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -18,7 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cashback.bulk import check_deferred_constraints
+from cashback.bulk import check_deferred_constraints, cycle_collection_paused
 from cashback.errors import DomainError, Message, as_message_data
 from cashback.formatting import quoted
 from cashback.models import Job
@@ -216,11 +218,9 @@ def give_up(upload_id):
 def preview_upload(upload):
     """The preview: decide every row without writing; the upload becomes CHECKED or REFUSED."""
     _require_state(upload, Upload.State.CHECKING)
-    with translation.override(upload.language):
+    with translation.override(upload.language), cycle_collection_paused():
         try:
-            sheet = read_upload(upload)
-            answers = decide_rows(upload, progress=_progress(upload, "checking"), sheet=sheet)
-            rows_file = _keep_rows(upload, sheet)
+            answers, rows_file = _check(upload)
         except FileRefused as refusal:
             _finish_if(upload, Upload.State.CHECKING, Upload.State.REFUSED, error=refusal.message)
             return upload
@@ -235,6 +235,21 @@ def preview_upload(upload):
         ):
             upload.rows_file.storage.delete(rows_file)  # another run finished it; this copy is nobody's
     return upload
+
+
+def _check(upload):
+    """(Every row decided, the stored name of the rows as read.) The rows are stored meanwhile,
+    in a thread: mostly while the deciding waits for the database's answers."""
+    sheet = read_upload(upload)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="keep-rows") as pool:
+        kept = pool.submit(_keep_rows, upload, sheet)
+        try:
+            answers = decide_rows(upload, progress=_progress(upload, "checking"), sheet=sheet)
+        except BaseException:
+            with suppress(Exception):  # the rows could not be stored either: nothing to remove
+                upload.rows_file.storage.delete(kept.result())  # no preview: nobody will confirm them
+            raise
+        return answers, kept.result()
 
 
 def _keep_rows(upload, sheet):
@@ -274,7 +289,7 @@ def register_upload(upload):
     turns on the upload's row; the second finds it registered and does nothing.
     """
     _require_state(upload, Upload.State.IMPORTING)
-    with translation.override(upload.language):
+    with translation.override(upload.language), cycle_collection_paused():
         try:
             with transaction.atomic():
                 if Upload.objects.select_for_update().get(pk=upload.pk).state != Upload.State.IMPORTING:
