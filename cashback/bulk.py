@@ -140,8 +140,15 @@ def _copy(model, names, blocks, keys):
         sql = "COPY {} ({}) FROM STDIN".format(
             quote(table), ", ".join(quote(by_attname[name].column) for name in names)
         )
-        with connection.wrap_database_errors:
-            cursor.cursor.copy_expert(sql, _CopySource(lines()))
+        source = _CopySource(lines())
+        try:
+            with connection.wrap_database_errors:
+                cursor.cursor.copy_expert(sql, source)
+        except Exception:
+            if source.error is not None:
+                # The rows' maker failed (the driver reports it as a database error): its own error.
+                raise source.error from None
+            raise
     return ids[:given]
 
 
@@ -169,6 +176,7 @@ class _CopySource:
     def __init__(self, lines):
         self.lines = lines
         self.buffer = ""
+        self.error = None
 
     def read(self, size=-1):
         while size < 0 or len(self.buffer) < size:
@@ -176,6 +184,9 @@ class _CopySource:
                 self.buffer += next(self.lines)
             except StopIteration:
                 break
+            except Exception as error:
+                self.error = error
+                raise
         if size < 0:
             size = len(self.buffer)
         data, self.buffer = self.buffer[:size], self.buffer[size:]

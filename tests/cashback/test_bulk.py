@@ -1,10 +1,15 @@
-"""cashback.bulk.insert_rows: the fast insert of the registration paths, on every database."""
+"""cashback.bulk: the fast inserts of the registration paths, on every database; the serial lookup."""
 
+import gc
 from datetime import date, datetime, timezone
 
-from cashback.bulk import Same, insert_rows
+import pytest
+from django.db import connection, transaction
+
+from cashback.bulk import Same, cycle_collection_paused, insert_made, insert_rows
 from registrations.core.choices import Reason, Source, Status
 from registrations.core.models import Registration
+from registrations.core.registering import register_device
 
 
 def test_it_inserts_awkward_values_and_returns_the_keys_in_order(company, campaign, products):
@@ -62,3 +67,81 @@ def test_it_writes_every_kind_of_column_with_its_nulls(company, campaign, produc
     assert [r.documents_due_at for r in rows] == due
     assert [r.postcode for r in rows] == ["3511 AB", "3511 AB", "3511\\AB"]
     assert [r.reason_params for r in rows] == [{}, {}, {"a": 1}]
+
+
+def _registration_columns(company, campaign, product):
+    return {
+        "company_id": Same(company.pk),
+        "campaign_id": Same(campaign.pk),
+        "serial": lambda n: f"92{n:08d}",
+        "product_id": Same(product.pk),
+        "installed_on": lambda n: date(2026, 5, 1 + n % 28),
+        "postcode": Same("3511 AB"),
+        "country": Same("NL"),
+        "reference": lambda n: f"tab\there {n}",
+        "source": Same(Source.EXCEL),
+        "status": Same(Status.ACCEPTED),
+        "reason": Same(Reason.ELIGIBLE),
+        "reason_params": lambda n: {"n": n} if n % 2 else {},
+        "amount_cents": lambda n: None if n % 3 else 15000,
+        "note": Same(""),
+    }
+
+
+def test_it_inserts_rows_while_they_are_made_in_several_blocks(company, campaign, products):
+    made = []
+
+    def rows():
+        for n in range(4500):  # more than two of the blocks sent at a time
+            made.append(n)
+            yield n
+
+    ids = insert_made(Registration, _registration_columns(company, campaign, products["STP10.0-3SE-40"]), rows(),
+                      at_most=5000)
+    assert len(ids) == len(made) == 4500
+    assert ids == sorted(ids) and len(set(ids)) == 4500
+    rows = Registration.objects.in_bulk(ids)
+    assert [rows[pk].serial for pk in ids] == [f"92{n:08d}" for n in range(4500)]
+    assert rows[ids[7]].reference == "tab\there 7"
+    assert [rows[ids[n]].reason_params for n in (0, 1)] == [{}, {"n": 1}]
+    assert [rows[ids[n]].amount_cents for n in (0, 1, 3)] == [15000, None, 15000]
+
+
+def test_nothing_made_is_nothing(company, campaign, products, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert insert_made(Registration, _registration_columns(company, campaign, products["STP10.0-3SE-40"]),
+                           iter(()), at_most=10) == []
+
+
+def test_more_rows_than_announced_insert_nothing(company, campaign, products):
+    if connection.vendor != "postgresql":
+        pytest.skip("the keys are taken in advance on PostgreSQL only")
+    with pytest.raises(ValueError, match="more than the 3 rows announced"), transaction.atomic():
+        insert_made(Registration, _registration_columns(company, campaign, products["STP10.0-3SE-40"]),
+                    iter(range(5000)), at_most=3)
+    assert not Registration.objects.filter(serial__startswith="92").exists()
+
+
+def test_the_serial_lookup_finds_texts_that_hold_its_separator(company, campaign, products):
+    register_device(company=company, serial="9300000001", product_code="STP10.0-3SE-40",
+                    installed_on=date(2026, 5, 1), postcode="3511 AB", country="NL", source=Source.WEB)
+    plain = set(Registration.objects.filter(serial__any={"9300000001", "9300000002"}).values_list("serial", flat=True))
+    odd = set(Registration.objects.filter(serial__any={"9300000001", "93\x1f00"}).values_list("serial", flat=True))
+    assert plain == odd == {"9300000001"}
+    assert not Registration.objects.filter(serial__any={"9300000001\x1f9300000002"}).exists()
+    assert not Registration.objects.filter(serial__any=set()).exists()
+
+
+def test_pausing_the_cycle_collector_resumes_it_after_an_error():
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), cycle_collection_paused():
+        assert not gc.isenabled()
+        raise RuntimeError
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with cycle_collection_paused():
+            pass
+        assert not gc.isenabled()  # paused by someone else: left as it was
+    finally:
+        gc.enable()

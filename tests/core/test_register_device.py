@@ -11,6 +11,7 @@ from devices.serials import InvalidSerial
 from registrations.core.choices import Reason, Source, Status
 from registrations.core.errors import DuplicateRegistration, NotEnrolled, UnknownProduct
 from registrations.core.models import Registration, StatusChange
+from registrations.core import registering, rules
 from registrations.core.registering import decide_devices, register_devices
 from registrations.core.rows import DeviceRow
 from tests.conftest import make_company
@@ -226,6 +227,24 @@ def test_batch_reports_each_row_and_saves_the_good_ones(company, installer):
     assert outcomes[3].registration.reason == Reason.UNKNOWN_SERIAL
     assert Registration.objects.count() == 2
     assert StatusChange.objects.count() == 2
+
+
+def test_a_failure_while_the_rows_are_inserted_is_its_own_error_and_leaves_nothing(company, installer, monkeypatch):
+    """On PostgreSQL the rows are inserted as they are decided; an error in the deciding (a bug)
+    stops the insert and comes out as itself, not as a database error a job would retry."""
+    decided = []
+
+    def decide(facts):
+        decided.append(facts.serial)
+        if len(decided) == 3:
+            raise KeyError("a bug in the rules")
+        return rules.decide(facts)
+
+    monkeypatch.setattr(registering, "decide", decide)
+    rows = [DeviceRow(f"100000000{n}", "STP10.0-3SE-40", date(2026, 5, 1), "3511 AB", "NL") for n in range(1, 6)]
+    with pytest.raises(KeyError, match="a bug in the rules"):
+        register_devices(company=company, rows=rows, source=Source.EXCEL, user=installer)
+    assert not Registration.objects.exists() and not StatusChange.objects.exists()
 
 
 def test_dry_run_decides_without_writing(company, installer):

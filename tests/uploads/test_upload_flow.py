@@ -95,6 +95,18 @@ def test_a_serial_rejected_after_review_sent_again_points_to_the_campaign_team(i
     assert "Rejected after review" in refused["message"] and "Contact the campaign team" in refused["message"]
 
 
+def test_a_check_that_fails_keeps_no_stored_rows(installer_client, monkeypatch, settings):
+    """The rows as read are stored while the check decides them; a check that fails removes them."""
+    def broken(*args, **kwargs):
+        raise RuntimeError("the rules broke")
+
+    monkeypatch.setattr(services, "decide_rows", broken)
+    uploaded = upload(installer_client, workbook_bytes([GOOD])).context["upload"]
+    uploaded.refresh_from_db()
+    assert uploaded.state == Upload.State.FAILED and not uploaded.rows_file
+    assert not list(Path(settings.MEDIA_ROOT).rglob("*-rows.json.gz"))
+
+
 def test_the_result_workbook_is_written_in_the_registering_transaction(installer_client, monkeypatch):
     """A registered upload always has its result workbook: a failure while writing it (the
     worker killed right then) leaves nothing registered, not a registered upload without one."""
