@@ -6,8 +6,6 @@ Every row gets an answer; a file that cannot be read changes nothing and says wh
 
 import hashlib
 import logging
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -218,9 +216,9 @@ def give_up(upload_id):
 def preview_upload(upload):
     """The preview: decide every row without writing; the upload becomes CHECKED or REFUSED."""
     _require_state(upload, Upload.State.CHECKING)
-    with translation.override(upload.language), cycle_collection_paused():
+    with translation.override(upload.language):
         try:
-            answers, rows_file = _check(upload)
+            rows, counts, shown, rows_file = _check(upload)
         except FileRefused as refusal:
             _finish_if(upload, Upload.State.CHECKING, Upload.State.REFUSED, error=refusal.message)
             return upload
@@ -230,26 +228,21 @@ def preview_upload(upload):
                        error=gettext_lazy("Something went wrong while checking the file."))
             return upload
         if not _finish_if(
-            upload, Upload.State.CHECKING, Upload.State.CHECKED, rows=len(answers), rows_file=rows_file,
-            check_counts=count_outcomes(answers), problems=problems(answers), checked_at=timezone.now(),
+            upload, Upload.State.CHECKING, Upload.State.CHECKED, rows=rows, rows_file=rows_file,
+            check_counts=counts, problems=shown, checked_at=timezone.now(),
         ):
             upload.rows_file.storage.delete(rows_file)  # another run finished it; this copy is nobody's
     return upload
 
 
+@cycle_collection_paused()
 def _check(upload):
-    """(Every row decided, the stored name of the rows as read.) The rows are stored meanwhile,
-    in a thread: mostly while the deciding waits for the database's answers."""
+    """(rows, counts, the problems shown, the stored name of the rows as read): every row read
+    and decided, and the rows kept for the confirmation. The rows and answers are freed on
+    return, before the cycle collector resumes."""
     sheet = read_upload(upload)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="keep-rows") as pool:
-        kept = pool.submit(_keep_rows, upload, sheet)
-        try:
-            answers = decide_rows(upload, progress=_progress(upload, "checking"), sheet=sheet)
-        except BaseException:
-            with suppress(Exception):  # the rows could not be stored either: nothing to remove
-                upload.rows_file.storage.delete(kept.result())  # no preview: nobody will confirm them
-            raise
-        return answers, kept.result()
+    answers = decide_rows(upload, progress=_progress(upload, "checking"), sheet=sheet)
+    return len(answers), count_outcomes(answers), problems(answers), _keep_rows(upload, sheet)
 
 
 def _keep_rows(upload, sheet):
@@ -289,16 +282,14 @@ def register_upload(upload):
     turns on the upload's row; the second finds it registered and does nothing.
     """
     _require_state(upload, Upload.State.IMPORTING)
-    with translation.override(upload.language), cycle_collection_paused():
+    with translation.override(upload.language):
         try:
             with transaction.atomic():
                 if Upload.objects.select_for_update().get(pk=upload.pk).state != Upload.State.IMPORTING:
                     upload.refresh_from_db()
                     return upload
-                answers = register_rows(upload, progress=_progress(upload, "importing"))
-                write_result_workbook(upload, answers, meanwhile=check_deferred_constraints)
-                _finish(upload, Upload.State.IMPORTED, result_counts=count_outcomes(answers), imported_at=timezone.now(),
-                        rows=len(answers))
+                rows, counts = _register_and_write(upload)
+                _finish(upload, Upload.State.IMPORTED, result_counts=counts, imported_at=timezone.now(), rows=rows)
         except FileRefused as refusal:
             _finish_if(upload, Upload.State.IMPORTING, Upload.State.REFUSED, error=refusal.message)
         except OperationalError:
@@ -309,6 +300,15 @@ def register_upload(upload):
                 "Something went wrong while registering; nothing was registered. Try again, or upload the file "
                 "again."))
     return upload
+
+
+@cycle_collection_paused()
+def _register_and_write(upload):
+    """(rows, counts): every row registered and the result workbook stored. The rows and their
+    answers are freed on return, before the cycle collector resumes."""
+    answers = register_rows(upload, progress=_progress(upload, "importing"))
+    write_result_workbook(upload, answers, meanwhile=check_deferred_constraints)
+    return len(answers), count_outcomes(answers)
 
 
 def fail_abandoned(now=None):
