@@ -164,6 +164,7 @@ _LIMITS = (*Campaign.LIMITS, "budget_warned_percent")
 # What the facts queries load of an existing registration of the same serial.
 _EXISTING = ("id", "company_id", "status", "reason", "product_id", "installed_on", "created_at", "status_changed_at")
 _PROGRESS_EVERY = 5000
+_NO_LIMITS = {}  # the facts of a campaign without limits (never changed)
 # A new registration's columns, read from its RowOutcome.
 _CAMPAIGN_ID = attrgetter("campaign.id")
 _SERIAL = attrgetter("clean.serial")
@@ -283,7 +284,7 @@ class _Registrar:
                 r["status"] in CLAIM_STATUSES for r in existing if r["company_id"] != self.company_pk
             ),
             company_volume=self.volume[campaign.id],
-            **self.left.get(campaign.id, {}),
+            **self.left.get(campaign.id, _NO_LIMITS),
         ))
         if own and not (self.correct_own and self._may_resubmit(own[0], clean, decision)):
             previous = own[0]

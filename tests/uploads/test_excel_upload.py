@@ -7,12 +7,15 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from openpyxl import Workbook, load_workbook
 
+from registrations.core import registering
 from registrations.core.choices import Source, Status, SystemJob
 from registrations.core.models import Registration, StatusChange
+from registrations.core.rows import DeviceRow
 from registrations.uploads import reading
 from registrations.uploads.models import Upload
 
@@ -459,9 +462,6 @@ def test_large_files_are_checked_and_registered_by_the_worker(installer_client, 
 
 
 def test_progress_is_reported_while_rows_are_decided(company, installer, settings, monkeypatch):
-    from registrations.core import registering
-    from registrations.core.rows import DeviceRow
-
     monkeypatch.setattr(registering, "_PROGRESS_EVERY", 10)
     seen = []
     rows = [DeviceRow(f"10000000{n:02d}", "STP10.0-3SE-40", date(2026, 5, 1), "3511 AB", "NL")
@@ -469,6 +469,24 @@ def test_progress_is_reported_while_rows_are_decided(company, installer, setting
     registering.decide_devices(company=company, rows=rows, source=Source.EXCEL,
                               progress=lambda done, total: seen.append((done, total)))
     assert seen == [(0, 35), (10, 35), (20, 35), (30, 35), (35, 35)]
+
+
+def test_progress_is_reported_while_rows_are_registered(company, installer, monkeypatch):
+    """On PostgreSQL the rows are inserted while they are decided: the progress goes to the
+    cache meanwhile, and every row is registered."""
+    monkeypatch.setattr(registering, "_PROGRESS_EVERY", 10)
+    seen = []
+
+    def progress(done, total):
+        cache.set("test-progress", done)
+        seen.append((done, total))
+
+    rows = [DeviceRow(f"10000000{n:02d}", "STP10.0-3SE-40", date(2026, 5, 1), "3511 AB", "NL")
+            for n in range(1, 36)]
+    outcomes = registering.register_devices(company=company, rows=rows, source=Source.EXCEL, user=installer,
+                                            progress=progress)
+    assert seen == [(0, 35), (10, 35), (20, 35), (30, 35), (35, 35)] and cache.get("test-progress") == 35
+    assert Registration.objects.count() == 35 == len({o.registration_id for o in outcomes})
 
 
 # Staff: the admin and the command ---------------------------------------------------------
