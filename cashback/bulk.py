@@ -1,4 +1,5 @@
-"""Inserting many rows at once without building a model instance per row.
+"""Inserting many rows at once without building a model instance per row, and the pause of
+Python's cycle collector that work of that size needs.
 
 The registration paths (an Excel upload of 100,000 devices, the portal sync) spend most of
 their time in the ORM's per-object work when they use bulk_create. On PostgreSQL the rows are
@@ -30,15 +31,15 @@ def cycle_collection_paused():
     """For work that makes and keeps hundreds of thousands of small objects (an upload's rows,
     answers and decisions). Each batch of new objects makes Python's cycle collector run, and
     its full passes walk every object still alive, again and again: a third of the time of a
-    100,000-row upload. Those objects hold no reference cycles, so reference counting frees
-    them as before; collection resumes afterwards. Process-wide: a thread that nests this
-    inside another's only resumes it early."""
-    paused = gc.isenabled()
+    100,000-row upload. Reference counting frees those objects as before; the few in cycles
+    (an error kept with its traceback) wait for the first collection after this. Process-wide:
+    a thread that nests this inside another's only resumes it early."""
+    resume = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        if paused:
+        if resume:
             gc.enable()
 
 
@@ -52,7 +53,7 @@ def insert_rows(model, values, *, count, return_ids=False):
             raise ValueError(f"{name}: {len(column)} values for {count} rows")
     if connection.vendor != "postgresql":
         return _create(model, values, count)
-    return _copy(model, values, [(values, count)], count if return_ids else 0)
+    return _copy(model, values, [(values, count)], key_count=count if return_ids else 0)
 
 
 def insert_made(model, columns, made, *, at_most):
@@ -66,20 +67,29 @@ def insert_made(model, columns, made, *, at_most):
     `at_most` rows; those left unused are skipped numbers, as after a rolled-back insert."""
     if connection.vendor != "postgresql":
         rows = list(made)
+        if len(rows) > at_most:
+            raise _more_than(at_most)
         return _create(model, _by_column(columns, rows), len(rows))
     made = iter(made)
-    first = next(made, None)
-    if first is None:
+    first = next(made, _NOTHING)
+    if first is _NOTHING:
         return []  # no keys taken, no statement
+    if at_most < 1:
+        raise _more_than(at_most)
     made = chain([first], made)
     blocks = (
         (_by_column(columns, block), len(block))
         for block in iter(lambda: list(islice(made, _BLOCK)), [])
     )
-    return _copy(model, columns, blocks, at_most)
+    return _copy(model, columns, blocks, key_count=at_most)
 
 
 _BLOCK = 2000  # rows made, converted and sent at a time
+_NOTHING = object()
+
+
+def _more_than(at_most):
+    return ValueError(f"more than the {at_most} rows announced")
 
 
 def _by_column(columns, rows):
@@ -95,29 +105,29 @@ def _create(model, values, count):
     return [obj.pk for obj in objects]
 
 
-def _copy(model, names, blocks, keys):
-    """COPY the rows of `blocks` ((columns, count) pairs, each {name: list or Same}) into the
-    model's table, as they come; with `keys`, that many new primary keys are taken first and
-    given to the rows in order (returned: those the rows got)."""
+def _copy(model, columns, blocks, *, key_count):
+    """COPY the rows of `blocks` ((values, count) pairs, each {name: list or Same}) into the
+    model's table, as they come; `columns` names them. With `key_count`, that many new primary
+    keys are taken first and given to the rows in order (returned: those the rows got)."""
     by_attname = {field.attname: field for field in model._meta.concrete_fields}
     quote = connection.ops.quote_name
     table, pk = model._meta.db_table, model._meta.pk
     # As a model instance would: fields left out get their default (evaluated once).
     defaults = {
         name: Same(field.get_default()) for name, field in by_attname.items()
-        if name not in names and field is not pk and field.has_default()
+        if name not in columns and field is not pk and field.has_default()
     }
-    names = [*([pk.attname] if keys else []), *names, *defaults]
+    names = [*([pk.attname] if key_count else []), *columns, *defaults]
     json_columns = {name for name in names if by_attname[name].get_internal_type() == "JSONField"}
     with connection.cursor() as cursor:
         ids = []
-        if keys:
+        if key_count:
             # COPY cannot return the new keys: take them from the sequence first.
             # The sequence looked up once (per row, the lookup costs five times the rest), the
             # keys returned as one array rather than 100,000 rows.
             cursor.execute(
                 "WITH the AS MATERIALIZED (SELECT pg_get_serial_sequence(%s, %s)::regclass AS sequence) "
-                "SELECT array_agg(nextval(sequence)) FROM the, generate_series(1, %s)", [table, pk.column, keys]
+                "SELECT array_agg(nextval(sequence)) FROM the, generate_series(1, %s)", [table, pk.column, key_count]
             )
             ids = cursor.fetchone()[0]
         given = 0
@@ -125,9 +135,9 @@ def _copy(model, names, blocks, keys):
         def lines():
             nonlocal given
             for values, count in blocks:
-                if keys:
-                    if given + count > keys:
-                        raise ValueError(f"more than the {keys} rows announced")
+                if key_count:
+                    if given + count > key_count:
+                        raise _more_than(key_count)
                     values = {pk.attname: ids[given : given + count], **values}
                 given += count
                 columns = []
@@ -144,7 +154,7 @@ def _copy(model, names, blocks, keys):
         try:
             with connection.wrap_database_errors:
                 cursor.cursor.copy_expert(sql, source)
-        except Exception:
+        except BaseException:
             if source.error is not None:
                 # The rows' maker failed (the driver reports it as a database error): its own error.
                 raise source.error from None
@@ -184,7 +194,7 @@ class _CopySource:
                 self.buffer += next(self.lines)
             except StopIteration:
                 break
-            except Exception as error:
+            except BaseException as error:  # an interrupt too: never reported as the database's
                 self.error = error
                 raise
         if size < 0:

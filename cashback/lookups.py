@@ -19,8 +19,9 @@ class AnyOf(Lookup):
             if values and all(type(value) is str for value in values):
                 # Texts as one text the server splits: the driver quotes each item of an
                 # array one by one, which for 100,000 serials costs more than the lookup.
+                # Not for [""] alone: the server splits an empty text into no items at all.
                 joined = _SEPARATOR.join(values)
-                if joined.count(_SEPARATOR) == len(values) - 1:
+                if joined and joined.count(_SEPARATOR) == len(values) - 1:
                     return f"{lhs} = ANY(string_to_array(%s, %s))", [*lhs_params, joined, _SEPARATOR]
             return f"{lhs} = ANY(%s)", [*lhs_params, values]
         if not values:

@@ -6,7 +6,7 @@ decided by the pure rules engine, and everything is written in one transaction, 
 history row per registration (registrations.core.transitions).
 """
 
-from collections import defaultdict, deque
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from operator import attrgetter
@@ -257,10 +257,15 @@ class _Registrar:
                     yield outcome
 
         if self.dry_run:
-            deque(decided(), maxlen=0)
+            for _outcome in decided():
+                pass  # a preview decides and writes nothing
         else:
-            # The rows are inserted as they are decided (no query may run in between).
-            self._write(decided(), len(serials), new, resubmitted)
+            # The rows are inserted as they are decided (no query may run in between). Each new
+            # registration is a serial of these rows that the company has not registered (a
+            # serial comes once; its second row is a duplicate): that many keys at most.
+            at_most = len(serials) - sum(
+                any(r["company_id"] == self.company_pk for r in regs) for regs in existing.values())
+            self._write(decided(), at_most, new, resubmitted)
             self._warn_about_budgets()
         return outcomes
 
@@ -405,7 +410,7 @@ class _Registrar:
                 validation.clean_reference(row.reference),
             )
         except DomainError as error:
-            return error
+            return error.with_traceback(None)  # kept with the row: without its frames
 
     def _volumes(self):
         volume = defaultdict(int)

@@ -154,26 +154,28 @@ def parse(rows, company, formula_cells=frozenset()):
     products = ProductModel.by_lookup_key()
     names, positions = list(columns), list(columns.values())
     width = max(positions) + 1
-    where = itemgetter(*positions)  # the named columns' cells, in `names` order
+    # The named columns' cells, in `names` order (a tuple: at least the four required ones).
+    named_cells = itemgetter(*positions)
     formula_rows = {row for row, _column in formula_cells}
     shared = {}  # one string object per distinct product type, country, ...: 100,000 copies are memory
-    device = _Device(names, company, products, shared)
+    device_of = _DeviceReader(names, company, products, shared)
     parsed = []
     for index, cells in enumerate(chain(head, rows)):
         if index <= header:
             continue
         if len(cells) < width:
             cells = list(cells) + [None] * (width - len(cells))
-        values = where(cells)
+        values = named_cells(cells)
         if not any(values) and all(value is None or value == "" for value in values):
             continue
         try:
             if index in formula_rows:
                 _refuse_formulas(index, columns, formula_cells)
-            parsed.append(SheetRow(index + 1, None, device(values)))
+            parsed.append(SheetRow(index + 1, None, device_of(values)))
         except DomainError as error:
-            # The cells as read are kept for a row that could not be read, to show them back.
-            parsed.append(SheetRow(index + 1, dict(zip(names, values)), error=error))
+            # The cells as read are kept for a row that could not be read, to show them back;
+            # the error without its frames (they would hold every row read so far).
+            parsed.append(SheetRow(index + 1, dict(zip(names, values)), error=error.with_traceback(None)))
     if not parsed:
         raise FileRefused(gettext_lazy("The file has a header but no devices below it."))
     if len(parsed) > settings.UPLOAD_MAX_ROWS:
@@ -194,7 +196,7 @@ def _refuse_formulas(index, columns, formula_cells):
             )
 
 
-class _Device:
+class _DeviceReader:
     """A row's cells (in the order of `names`) as a DeviceRow, or the DomainError of a cell."""
 
     def __init__(self, names, company, products, shared):

@@ -383,7 +383,8 @@ def _progress(upload, phase):
     _tell(key, {"phase": phase, "done": 0, "total": upload.rows})
 
     def report(done, total):
-        # The cache, not the database: the registering transaction is still open.
+        # The cache, never the database: the registering transaction is still open, and on
+        # PostgreSQL its connection is busy with the COPY of the rows being decided.
         _tell(key, {"phase": phase, "done": done, "total": total})
         heartbeat()
 

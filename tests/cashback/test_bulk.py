@@ -4,9 +4,10 @@ import gc
 from datetime import date, datetime, timezone
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from cashback.bulk import Same, cycle_collection_paused, insert_made, insert_rows
+from devices.models import KnownDevice
 from registrations.core.choices import Reason, Source, Status
 from registrations.core.models import Registration
 from registrations.core.registering import register_device
@@ -113,12 +114,11 @@ def test_nothing_made_is_nothing(company, campaign, products, django_assert_num_
                            iter(()), at_most=10) == []
 
 
-def test_more_rows_than_announced_insert_nothing(company, campaign, products):
-    if connection.vendor != "postgresql":
-        pytest.skip("the keys are taken in advance on PostgreSQL only")
-    with pytest.raises(ValueError, match="more than the 3 rows announced"), transaction.atomic():
+@pytest.mark.parametrize("at_most", [0, 3])
+def test_more_rows_than_announced_insert_nothing(company, campaign, products, at_most):
+    with pytest.raises(ValueError, match=f"more than the {at_most} rows announced"), transaction.atomic():
         insert_made(Registration, _registration_columns(company, campaign, products["STP10.0-3SE-40"]),
-                    iter(range(5000)), at_most=3)
+                    iter(range(5000)), at_most=at_most)
     assert not Registration.objects.filter(serial__startswith="92").exists()
 
 
@@ -130,6 +130,12 @@ def test_the_serial_lookup_finds_texts_that_hold_its_separator(company, campaign
     assert plain == odd == {"9300000001"}
     assert not Registration.objects.filter(serial__any={"9300000001\x1f9300000002"}).exists()
     assert not Registration.objects.filter(serial__any=set()).exists()
+
+
+def test_the_serial_lookup_finds_an_empty_text(products):
+    KnownDevice.objects.create(serial="", product=products["STP10.0-3SE-40"])
+    assert KnownDevice.objects.filter(serial__any={""}).count() == 1
+    assert KnownDevice.objects.filter(serial__any={"", "9300000009"}).count() == 1
 
 
 def test_pausing_the_cycle_collector_resumes_it_after_an_error():

@@ -8,10 +8,10 @@ import pytest
 from cashback.errors import InvalidInput
 from devices.models import CampaignProduct
 from devices.serials import InvalidSerial
+from registrations.core import registering, rules
 from registrations.core.choices import Reason, Source, Status
 from registrations.core.errors import DuplicateRegistration, NotEnrolled, UnknownProduct
 from registrations.core.models import Registration, StatusChange
-from registrations.core import registering, rules
 from registrations.core.registering import decide_devices, register_devices
 from registrations.core.rows import DeviceRow
 from tests.conftest import make_company

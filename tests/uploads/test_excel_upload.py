@@ -461,6 +461,16 @@ def test_large_files_are_checked_and_registered_by_the_worker(installer_client, 
     assert Registration.objects.count() == 30
 
 
+def test_an_unreadable_row_keeps_its_error_without_the_frames_of_the_parse(company):
+    """The error is kept with its row; its traceback would hold every row read before it."""
+    rows = [["Serial number", "Product type", "Installation date", "Postcode"],
+            ["1.23E+14", "STP10.0-3SE-40", "01-05-2026", "3511 AB"],
+            ["1000000001", "STP10.0-3SE-40", "01-05-2026", "3511 AB"]]
+    unread, read = reading.parse(rows, company)
+    assert unread.error.field == "serial" and unread.error.__traceback__ is None
+    assert read.device.serial == "1000000001"
+
+
 def test_progress_is_reported_while_rows_are_decided(company, installer, settings, monkeypatch):
     monkeypatch.setattr(registering, "_PROGRESS_EVERY", 10)
     seen = []

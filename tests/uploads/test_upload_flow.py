@@ -96,7 +96,7 @@ def test_a_serial_rejected_after_review_sent_again_points_to_the_campaign_team(i
 
 
 def test_a_check_that_fails_keeps_no_stored_rows(installer_client, monkeypatch, settings):
-    """The rows as read are stored while the check decides them; a check that fails removes them."""
+    """A check that fails stores no rows to confirm, and the upload says it failed."""
     def broken(*args, **kwargs):
         raise RuntimeError("the rules broke")
 
