@@ -7,6 +7,7 @@ Every row gets an answer; a file that cannot be read changes nothing and says wh
 import hashlib
 import logging
 from dataclasses import dataclass
+from itertools import islice
 from datetime import timedelta
 
 from django.conf import settings
@@ -111,24 +112,22 @@ def count_outcomes(answers):
 def problems(answers):
     """The rows the preview lists, each message in every language: the page is read in the
     reader's language, which need not be the one the file was uploaded in."""
+    listed = list(islice((answer for answer in answers if answer.kind != RowResult.REGISTERED), PROBLEMS_SHOWN))
+    in_language = {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):  # once per language, not per row and language
+            in_language[language] = [answer.message for answer in listed]
     shown = []
-    for answer in answers:
-        if answer.kind != RowResult.REGISTERED:
-            device, raw = answer.row.device, answer.row.raw
-            messages = {}
-            for language, _name in settings.LANGUAGES:
-                with translation.override(language):
-                    messages[language] = answer.message
-            shown.append({
-                "row": answer.row.number,
-                "serial": quoted(device.serial if device else cell_text(raw.get("serial"))),
-                "product": quoted(device.product_code if device else cell_text(raw.get("product"))),
-                "kind": answer.kind.value,
-                "message": answer.message,  # in the upload's language, as the result workbook
-                "messages": messages,
-            })
-            if len(shown) == PROBLEMS_SHOWN:
-                break
+    for index, answer in enumerate(listed):
+        device, raw = answer.row.device, answer.row.raw
+        shown.append({
+            "row": answer.row.number,
+            "serial": quoted(device.serial if device else cell_text(raw.get("serial"))),
+            "product": quoted(device.product_code if device else cell_text(raw.get("product"))),
+            "kind": answer.kind.value,
+            "message": answer.message,  # in the upload's language, as the result workbook
+            "messages": {language: messages[index] for language, messages in in_language.items()},
+        })
     return shown
 
 
