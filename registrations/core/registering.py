@@ -165,20 +165,6 @@ _LIMITS = (*Campaign.LIMITS, "budget_warned_percent")
 _EXISTING = ("id", "company_id", "status", "reason", "product_id", "installed_on", "created_at", "status_changed_at")
 _PROGRESS_EVERY = 5000
 _NO_LIMITS = {}  # the facts of a campaign without limits (never changed)
-# A new registration's columns, read from its RowOutcome.
-_CAMPAIGN_ID = attrgetter("campaign.id")
-_SERIAL = attrgetter("clean.serial")
-_PRODUCT_ID = attrgetter("clean.product.id")
-_KNOWN_DEVICE_ID = attrgetter("known_device_id")
-_INSTALLED_ON = attrgetter("clean.installed_on")
-_POSTCODE = attrgetter("clean.postcode")
-_COUNTRY = attrgetter("clean.country")
-_REFERENCE = attrgetter("clean.reference")
-_STATUS = attrgetter("decision.status")
-_REASON = attrgetter("decision.reason")
-_PARAMS = attrgetter("decision.params")
-_AMOUNT = attrgetter("decision.amount_cents")
-_DUE_AT = attrgetter("documents_due_at")
 
 
 class _Registrar:
@@ -253,7 +239,7 @@ class _Registrar:
                     continue
                 outcome = self._decide(row, clean, known, existing.get(clean.serial, ()), new, resubmitted)
                 outcomes.append(outcome)
-                if new and new[-1] is outcome:
+                if new and new[-1] is outcome:  # _decide put it there: a new registration
                     yield outcome
 
         if self.dry_run:
@@ -320,23 +306,23 @@ class _Registrar:
     def _write(self, decided, at_most, new, resubmitted):
         """Insert the new registrations as `decided` yields them, then their history rows, then
         update the resubmitted ones (all known by then)."""
-        ids = insert_made(Registration, {
+        ids = insert_made(Registration, {  # each column as it is read from a new RowOutcome
             "company_id": Same(self.company_pk),
-            "campaign_id": _CAMPAIGN_ID,
-            "serial": _SERIAL,
-            "product_id": _PRODUCT_ID,
-            "known_device_id": _KNOWN_DEVICE_ID,
-            "installed_on": _INSTALLED_ON,
-            "postcode": _POSTCODE,
-            "country": _COUNTRY,
-            "reference": _REFERENCE,
+            "campaign_id": attrgetter("campaign.id"),
+            "serial": attrgetter("clean.serial"),
+            "product_id": attrgetter("clean.product.id"),
+            "known_device_id": attrgetter("known_device_id"),
+            "installed_on": attrgetter("clean.installed_on"),
+            "postcode": attrgetter("clean.postcode"),
+            "country": attrgetter("clean.country"),
+            "reference": attrgetter("clean.reference"),
             "source": Same(self.source),
-            "status": _STATUS,
-            "reason": _REASON,
-            "reason_params": _PARAMS,
+            "status": attrgetter("decision.status"),
+            "reason": attrgetter("decision.reason"),
+            "reason_params": attrgetter("decision.params"),
             "note": Same(""),
-            "amount_cents": _AMOUNT,
-            "documents_due_at": _DUE_AT,
+            "amount_cents": attrgetter("decision.amount_cents"),
+            "documents_due_at": attrgetter("documents_due_at"),
             "created_at": Same(self.now),
             "created_by_id": Same(self.user_id),
             "status_changed_at": Same(self.now),
