@@ -2,8 +2,12 @@
 
 import io
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 from pypdf import PdfWriter
+
+from registrations.documents.models import Document
+from registrations.documents.services import add_documents
 
 
 def pdf_bytes(pages=1):
@@ -23,11 +27,6 @@ def image_bytes(fmt="JPEG", size=(40, 30)):
 
 def receive_documents(registration, user):
     """The installer uploads an invoice: the registration waiting for it is then in review."""
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from registrations.documents.models import Document
-    from registrations.documents.services import add_documents
-
     add_documents(registration, files=[(Document.Kind.INVOICE, SimpleUploadedFile("invoice.pdf", pdf_bytes()))],
                   user=user)
     registration.refresh_from_db()

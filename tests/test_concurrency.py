@@ -6,10 +6,14 @@ from datetime import date
 import pytest
 from django.db import connection, connections
 
+from registrations.companies.models import User
 from registrations.core.choices import Source, Status
 from registrations.core.errors import DuplicateRegistration
-from registrations.core.models import Registration
+from registrations.core.models import Registration, StatusChange
 from registrations.core.registering import register_device
+from registrations.payouts import bank, selectors
+from registrations.payouts import services as payouts
+from registrations.payouts.models import PayoutItem
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -83,11 +87,6 @@ def test_the_same_unknown_serial_twice_at_once_registers_once(company):
 def test_two_batches_created_at_the_same_moment_never_share_a_registration(company, register):
     from django.contrib.auth.models import Permission
 
-    from registrations.companies.models import User
-    from registrations.payouts import bank, selectors
-    from registrations.payouts import services as payouts
-    from registrations.payouts.models import PayoutItem
-
     bank.set_bank_account(company, iban="NL91ABNA0417164300", bic="", holder="Zonnewerk", user=None)
     for n in range(1, 41):
         register(f"10000000{n:02d}")
@@ -109,11 +108,6 @@ def test_two_batches_created_at_the_same_moment_never_share_a_registration(compa
 
 def test_marking_paid_twice_at_once_pays_once(company, register):
     from datetime import date as day
-
-    from registrations.companies.models import User
-    from registrations.core.models import StatusChange
-    from registrations.payouts import bank, selectors
-    from registrations.payouts import services as payouts
 
     bank.set_bank_account(company, iban="NL91ABNA0417164300", bic="", holder="Zonnewerk", user=None)
     for n in range(1, 6):

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
+from devices.models import CampaignProduct
 from registrations.companies.models import Company
 from registrations.companies.services import invite_colleague
 from registrations.core.choices import Reason, Status
@@ -167,8 +168,6 @@ def test_staff_commands_speak_the_portals_language(needs_documents_expired, caps
 
 @pytest.fixture
 def needs_documents_expired(register, campaign, time_machine):
-    from devices.models import CampaignProduct
-
     CampaignProduct.objects.filter(campaign=campaign).update(requires_documents=True)
     registration = register()
     time_machine.move_to("2026-07-02 10:00 +02:00")

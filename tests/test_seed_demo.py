@@ -5,6 +5,9 @@ import json
 import pytest
 from django.core.management import call_command
 
+from portal_sync import services
+from portal_sync.models import PortalDevice, Transfer
+from portal_sync.standin import start_in_thread
 from registrations.companies.models import Company, User
 from registrations.core.choices import Status
 from registrations.core.models import Registration
@@ -41,10 +44,6 @@ def test_seed_demo_loads_a_usable_demo_and_can_run_again(db, capsys, client):
 
 
 def test_the_demo_sync_shows_every_outcome(db, settings, tmp_path, django_capture_on_commit_callbacks):
-    from portal_sync import services
-    from portal_sync.models import PortalDevice, Transfer
-    from portal_sync.standin import start_in_thread
-
     call_command("seed_demo")
     server = start_in_thread(json.loads((tmp_path / "portal-standin.json").read_text()))
     try:

@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from cashback.urls import handler500, urlpatterns as portal  # noqa: F401 - handler500 is read by Django
+from cashback.urls import handler500  # noqa: F401 - handler500 is read by Django
+from cashback.urls import urlpatterns as portal
 
 
 def bug(request):

@@ -10,9 +10,10 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from devices.models import CampaignProduct
+from registrations.api.authentication import FAILED_LIMIT
 from registrations.api.models import ApiToken
 from registrations.api.services import create_token
-from registrations.companies.models import User
+from registrations.companies.models import Membership, User
 from registrations.core import registering
 from registrations.core.choices import Source, Status
 from registrations.core.models import Registration
@@ -70,8 +71,6 @@ def test_a_company_admin_creates_a_token_sees_it_once_and_revokes_it(installer_c
 
 
 def test_a_token_stops_when_its_creator_leaves_or_is_deactivated(company, installer, key):
-    from registrations.companies.models import Membership
-
     assert api(key).get("/api/v1/products/").status_code == 200
     User.objects.filter(pk=installer.pk).update(is_active=False)
     assert api(key).get("/api/v1/products/").status_code == 401
@@ -93,12 +92,10 @@ def test_errors_are_json_even_when_django_answers(key, settings):
 
 
 def test_an_unexpected_error_is_a_json_500(key, monkeypatch):
-    from registrations.payouts import selectors as payout_service
-
     def broken(company):
         raise RuntimeError("bug")
 
-    monkeypatch.setattr(payout_service, "paid_to_company", broken)
+    monkeypatch.setattr(selectors, "paid_to_company", broken)
     client = api(key)
     client.raise_request_exception = False
     response = client.get("/api/v1/payouts/")
@@ -147,8 +144,6 @@ def test_throttling_per_token_with_retry_after(key, other_key, settings):
 
 
 def test_clients_that_keep_presenting_bad_tokens_are_told_to_wait(key):
-    from registrations.api.authentication import FAILED_LIMIT
-
     for _ in range(FAILED_LIMIT):
         assert api("cbk_0000_bad").get("/api/v1/products/").status_code == 401
     refused = api("cbk_0000_bad").get("/api/v1/products/")

@@ -28,8 +28,8 @@ from registrations.companies.models import Company, Membership, Role, User
 from registrations.companies.services import invite_colleague
 from registrations.core import registering
 from registrations.core.choices import Source, Status
-from registrations.core.rows import DeviceRow
 from registrations.core.models import Registration
+from registrations.core.rows import DeviceRow
 from registrations.documents.models import Document
 from registrations.payouts import selectors as payout_selectors
 from registrations.payouts import services as payouts

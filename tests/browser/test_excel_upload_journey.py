@@ -9,7 +9,9 @@ from openpyxl import Workbook, load_workbook
 from playwright.sync_api import expect
 
 from cashback import celery_app
+from registrations.core import registering
 from registrations.core.models import Registration
+from registrations.uploads import services as upload_services
 from registrations.uploads.models import Upload
 from tests.conftest import PASSWORD
 
@@ -74,8 +76,6 @@ def worker():
 
 def test_a_large_file_shows_progress_and_survives_a_reload(page, installer, campaign, known, settings, worker,
                                                            tmp_path, screenshot, monkeypatch):
-    from registrations.core import registering
-
     settings.UPLOAD_SYNC_MAX_ROWS = 10
     monkeypatch.setattr(registering, "_PROGRESS_EVERY", 5)
     workbook = Workbook()
@@ -106,8 +106,6 @@ def test_the_progress_page_polls_until_the_state_changes(page, installer, compan
         company=company, uploaded_by=installer, original_name="big.xlsx", sha256="0" * 64, file="uploads/x.xlsx",
         file_format="xlsx", rows=50_000, state=Upload.State.CHECKING,
     )
-    from registrations.uploads import services as upload_services
-
     report = upload_services._progress(upload, "checking")
     report(12_500, 50_000)
     log_in(page, installer)

@@ -11,9 +11,11 @@ from openpyxl import load_workbook
 from devices.models import Campaign, CampaignProduct
 from registrations.companies.models import Enrolment
 from registrations.core.choices import Source, Status
+from registrations.core.exports import safe_cell
 from registrations.core.models import Registration
 from registrations.core.registering import register_devices
 from registrations.core.rows import DeviceRow
+from registrations.documents import services
 
 
 @pytest.fixture
@@ -151,8 +153,6 @@ def test_the_csv_export_writes_amounts_the_readers_way_and_none_for_refusals(cli
 
 @pytest.mark.parametrize("value", ["=1+1", "+1", "-1", "@A1", "\tx", "\rx"])
 def test_every_formula_trigger_is_escaped(value):
-    from registrations.core.exports import safe_cell
-
     assert safe_cell(value) == "'" + value
     assert safe_cell("ok=1") == "ok=1"
 
@@ -253,8 +253,6 @@ def test_an_invalid_filter_is_ignored_and_the_others_still_apply(installer_clien
 
 
 def test_installers_see_the_campaign_team_not_a_staff_members_name(installer_client, register, staff):
-    from registrations.documents import services
-
     registration = services.request_documents(register(), actor=staff, note="Please upload the invoice.")
     page = installer_client.get(f"/registrations/{registration.pk}/").content.decode()
     assert "SMA campaign team" in page

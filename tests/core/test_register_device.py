@@ -193,8 +193,6 @@ def test_a_date_outside_the_period_cannot_be_corrected_by_registering_again(regi
 @pytest.mark.parametrize("dry_run", [True, False])
 def test_chunks_carry_duplicates_and_volume_over(company, installer, campaign, monkeypatch, dry_run):
     """The preview (dry run) and the real run decide the same, however the rows are chunked."""
-    from registrations.core import registering
-
     monkeypatch.setattr(registering._Registrar, "max_chunk", 2)
     campaign.volume_check_threshold = 2
     campaign.save()

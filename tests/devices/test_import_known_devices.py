@@ -6,6 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
+from devices.known_devices_import import import_known_devices
 from devices.models import KnownDevice
 
 
@@ -110,8 +111,6 @@ def test_it_refuses_a_missing_file(db):
 
 
 def test_it_writes_in_batches(products, write_csv, capsys):
-    from devices.known_devices_import import import_known_devices
-
     lines = "".join(f"{n:010d},STP10.0-3SE-40\n" for n in range(1, 2501))
     report = import_known_devices(write_csv("serial,product_code\n" + lines), batch_size=1000)
     assert (report.rows, report.created) == (2500, 2500)

@@ -14,7 +14,7 @@ from devices.models import CampaignProduct
 from registrations.core.choices import Reason, Status
 from registrations.core.errors import InvalidTransition
 from registrations.core.models import Registration
-from registrations.documents import services, tasks
+from registrations.documents import deadlines, services, tasks
 from registrations.documents.models import Document
 from registrations.notifications import tasks as email_tasks
 from tests.files import image_bytes, pdf_bytes
@@ -136,8 +136,6 @@ def test_an_expiry_made_while_the_broker_is_down_is_announced_once_it_is_back(
 
 def test_a_reminder_already_marked_by_another_run_is_not_sent_again(needs_documents, time_machine):
     time_machine.move_to(datetime(2026, 6, 22, 1, 15, tzinfo=AMS))
-    from registrations.documents import deadlines
-
     # Another run marked it between this run's read and its write.
     original = Registration.objects.filter
 

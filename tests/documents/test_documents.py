@@ -7,6 +7,7 @@ import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from registrations.companies.models import User
 from registrations.core.choices import Reason, Status
 from registrations.documents import tasks
 from registrations.documents.models import Document
@@ -109,8 +110,6 @@ def test_documents_are_served_to_the_company_and_reviewers_only(client, installe
 
 
 def test_staff_without_the_review_permission_cannot_read_documents(client, installer_client, needs_documents):
-    from registrations.companies.models import User
-
     post_files(installer_client, needs_documents, ("factuur.pdf", pdf_bytes()))
     helpdesk = User.objects.create_user(email="helpdesk@example.com", password="x", is_staff=True)
     client.force_login(helpdesk)

@@ -16,14 +16,15 @@ from cashback import queue
 from cashback.errors import InvalidInput
 from cashback.models import Job
 from devices.models import CampaignProduct
-from registrations.companies.models import User
+from registrations.companies.models import Membership, User
 from registrations.core.choices import Reason, Status
 from registrations.core.errors import InvalidTransition
 from registrations.core.models import Registration, StatusChange
 from registrations.documents import services
+from registrations.notifications import tasks as email_tasks
 from registrations.payouts import bank, selectors
 from registrations.payouts import services as payouts
-from registrations.payouts.files import control_sum, remittance
+from registrations.payouts.files import company_specification, control_sum, remittance
 from registrations.payouts.models import BankAccountChange, PayoutBatch, PayoutItem
 from tests.conftest import PASSWORD, make_company
 from tests.payouts.helpers import ALL, client_for, paid_batch
@@ -76,8 +77,6 @@ def test_a_company_admin_enters_bank_details_and_every_change_is_recorded_and_em
 
 def test_only_the_company_admin_changes_bank_details(client, company, campaign):
     colleague = User.objects.create_user(email="joris@example.com", password=PASSWORD)
-    from registrations.companies.models import Membership
-
     Membership.objects.create(user=colleague, company=company, role="member")
     client.force_login(colleague)
     client.post("/company/bank/", {"holder": "Evil", "iban": "NL20INGB0001234567", "bic": ""})
@@ -274,8 +273,6 @@ def test_names_from_installers_never_become_formulas_or_break_the_bank_file(regi
 
 
 def installer_spec(company, batch):
-    from registrations.payouts.files import company_specification
-
     return load_workbook(io.BytesIO(company_specification(company, batch))).active
 
 
@@ -325,8 +322,6 @@ def test_an_export_the_bank_rejected_is_voided_by_a_second_person(accepted, alic
 
 def test_a_broker_hiccup_costs_no_email(accepted, alice, bob, other_company, register, monkeypatch,
                                        django_capture_on_commit_callbacks, time_machine):
-    from registrations.notifications import tasks as email_tasks
-
     bank.set_bank_account(other_company, iban="BE68539007547034", bic="", holder="Soleil", user=None)
     register("2000000001", "HM-20", company=other_company, user=other_company.memberships.get().user, country="BE",
              postcode="4000")

@@ -16,7 +16,8 @@ from django.utils import timezone, translation
 
 from devices.models import CampaignProduct
 from portal_sync import services, tasks
-from portal_sync.client import PortalClient, PortalConfig, PortalError
+from portal_sync.checks import portal_urls_are_https
+from portal_sync.client import PortalClient, PortalConfig, PortalError, make_retry
 from portal_sync.models import PortalDevice, SyncLock, SyncRun, Transfer
 from portal_sync.standin import start_in_thread
 from registrations.companies.models import Enrolment
@@ -301,8 +302,6 @@ def test_429_is_retried_with_backoff(standin, company, settings):
 
 
 def test_retries_back_off_exponentially_with_jitter_and_are_bounded(settings):
-    from portal_sync.client import make_retry
-
     settings.PORTAL_RETRY = {"attempts": 5, "backoff": 1.0, "backoff_max": 60.0, "jitter": 0.0}
     retry = make_retry()
     waits = []
@@ -571,8 +570,6 @@ def test_staff_see_the_runs_in_the_admin(standin, company, staff_client):
 
 
 def test_the_deploy_check_wants_https_and_no_credentials_in_urls(settings):
-    from portal_sync.checks import portal_urls_are_https
-
     settings.DEBUG = False
     settings.PORTALS = [{"name": "sunny_portal", "base_url": "http://portal.example.com", "client_id": "x",
                          "client_secret": "y"},

@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from openpyxl import Workbook, load_workbook
 
+from cashback import bulk
 from registrations.core import registering
 from registrations.core.choices import Source, Status, SystemJob
 from registrations.core.models import Registration, StatusChange
@@ -413,8 +414,6 @@ def test_a_high_compression_ratio_is_refused(installer_client, settings):
 
 def test_a_crash_in_the_middle_leaves_no_registrations(installer_client, monkeypatch):
     uploaded = upload(installer_client, workbook_bytes(GOOD)).context["upload"]
-    from cashback import bulk
-
     real = bulk.insert_rows
 
     def crash_on_history(model, *args, **kwargs):
