@@ -14,6 +14,8 @@ import time
 from datetime import date
 
 from _setup import QueryCounter, median, p95, setup
+
+# The project is imported inside the functions below: Django is set up first, by setup().
 from overview import build_data
 
 

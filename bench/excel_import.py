@@ -34,6 +34,8 @@ from pathlib import Path
 
 from _setup import QueryCounter, median, peak_rss_mb, setup
 
+# The project is imported inside the functions below: Django is set up first, by setup().
+
 CUSTOMER = "BENCHXL"
 OTHER = "BENCHXLOTHER"
 ANCHOR = "BENCHXLANCHOR"

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from _setup import median, setup
 
+# The project is imported inside the functions below: Django is set up first, by setup().
+
 
 def main():
     parser = argparse.ArgumentParser()

@@ -15,6 +15,8 @@ from datetime import date, timedelta
 
 from _setup import QueryCounter, median, p95, setup
 
+# The project is imported inside the functions below: Django is set up first, by setup().
+
 BIG, SMALL, TOTAL = 10_000, 10, 200_000
 
 

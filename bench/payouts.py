@@ -24,6 +24,8 @@ os.environ.setdefault("PAYOUT_DEBTOR_BIC", "ABNANL2A")
 
 from _setup import QueryCounter, peak_rss_mb, recreate_database, setup  # noqa: E402
 
+# The project is imported inside the functions below: Django is set up first, by setup().
+
 COMPANIES = 2000
 
 

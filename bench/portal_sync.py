@@ -27,6 +27,8 @@ os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
 
 from _setup import ROOT, QueryCounter, peak_rss_mb, recreate_database, setup  # noqa: E402
 
+# The project is imported inside the functions below: Django is set up first, by setup().
+
 FAMILIES = [("stp-se", "Sunny Tripower Smart Energy", "STP10.0-3SE-40"), ("shm", "Sunny Home Manager", "HM-20"),
             ("core2", "Sunny Tripower CORE2", "STP 110-60"), ("evc", "EV Charger Business", "EVC22-3AC-10")]
 

@@ -3,8 +3,9 @@ Python's cycle collector that work of that size needs.
 
 The registration paths (an Excel upload of 100,000 devices, the portal sync) spend most of
 their time in the ORM's per-object work when they use bulk_create. On PostgreSQL the rows are
-streamed with COPY (one statement whatever their number, never one big string in memory);
-elsewhere (SQLite in development) they go through bulk_create.
+streamed with COPY (one statement whatever their number, never one big string in memory;
+insert_made() sends them while the caller is still deciding the next ones); elsewhere (SQLite
+in development) they go through bulk_create.
 """
 
 import gc
@@ -140,12 +141,12 @@ def _copy(model, columns, blocks, *, key_count):
                         raise _more_than(key_count)
                     values = {pk.attname: ids[given : given + count], **values}
                 given += count
-                columns = []
+                block = []
                 for name in names:
                     column = values[name] if name in values else defaults[name]
                     is_json = name in json_columns
-                    columns.append(_shared_text(column, is_json) if isinstance(column, Same) else (column, is_json))
-                yield from _copy_lines(columns, count)
+                    block.append(_shared_text(column, is_json) if isinstance(column, Same) else (column, is_json))
+                yield from _copy_lines(block, count)
 
         sql = "COPY {} ({}) FROM STDIN".format(
             quote(table), ", ".join(quote(by_attname[name].column) for name in names)

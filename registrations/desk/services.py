@@ -33,6 +33,10 @@ def _why(note):
     return note
 
 
+def _record(campaign, kind, *, actor, at, note, **details):
+    return CampaignEvent.objects.create(campaign=campaign, kind=kind, actor=actor, at=at, note=note, details=details)
+
+
 def enrolled_companies(campaign):
     return Company.objects.filter(enrolments__campaign=campaign).distinct().order_by("pk")
 
@@ -54,10 +58,9 @@ def end_campaign(campaign, *, registration_deadline, actor, note, now=None):
         current.registration_deadline, current.ended_early_at = registration_deadline, now
         current.save(update_fields=["registration_deadline", "ended_early_at"])
         companies = list(enrolled_companies(current).values_list("pk", flat=True))
-        CampaignEvent.objects.create(campaign=current, kind=CampaignEvent.Kind.ENDED_EARLY, actor=actor, at=now,
-                                     note=note, details={"deadline_before": before.isoformat(),
-                                                         "deadline": registration_deadline.isoformat(),
-                                                         "companies": len(companies)})
+        _record(current, CampaignEvent.Kind.ENDED_EARLY, actor=actor, at=now, note=note,
+                deadline_before=before.isoformat(), deadline=registration_deadline.isoformat(),
+                companies=len(companies))
         for company_id in companies:
             enqueue(emails.notify_campaign_ended, current.pk, company_id)
     return current
@@ -75,9 +78,8 @@ def extend_deadlines(campaign, *, until, actor, note, customer_number="", serial
         chosen = chosen.filter(serial=serial.strip())
     with transaction.atomic():
         count = documents.extend_deadlines(chosen, until=until, actor=actor, note=note, now=now)
-        CampaignEvent.objects.create(campaign=campaign, kind=CampaignEvent.Kind.DEADLINES_EXTENDED, actor=actor,
-                                     at=now, note=note, details={"until": until.isoformat(), "registrations": count,
-                                                                 "customer_number": customer_number, "serial": serial})
+        _record(campaign, CampaignEvent.Kind.DEADLINES_EXTENDED, actor=actor, at=now, note=note,
+                until=until.isoformat(), registrations=count, customer_number=customer_number, serial=serial)
     return count
 
 
@@ -88,8 +90,8 @@ def send_notice(campaign, *, texts, actor, now=None):
     with transaction.atomic():
         companies = list(enrolled_companies(campaign).values_list("pk", flat=True))
         notice = Notice.objects.create(campaign=campaign, sent_by=actor, sent_at=now, companies=len(companies), **texts)
-        CampaignEvent.objects.create(campaign=campaign, kind=CampaignEvent.Kind.NOTICE_SENT, actor=actor, at=now,
-                                     note=notice.subject_nl, details={"notice": notice.pk, "companies": len(companies)})
+        _record(campaign, CampaignEvent.Kind.NOTICE_SENT, actor=actor, at=now, note=notice.subject_nl,
+                notice=notice.pk, companies=len(companies))
         for company_id in companies:
             enqueue(emails.notify_notice, notice.pk, company_id)
     return notice
@@ -117,6 +119,5 @@ def copy_campaign(campaign, *, name, slug, installation_starts_on, installation_
                             requires_documents=line.requires_documents)
             for line in CampaignProduct.objects.filter(campaign=campaign)
         ])
-        CampaignEvent.objects.create(campaign=campaign, kind=CampaignEvent.Kind.COPIED, actor=actor, at=now,
-                                     note=name, details={"copy": copy.pk, "slug": slug})
+        _record(campaign, CampaignEvent.Kind.COPIED, actor=actor, at=now, note=name, copy=copy.pk, slug=slug)
     return copy

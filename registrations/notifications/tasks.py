@@ -50,16 +50,21 @@ def _registrations(company_id, ids):
     )
 
 
+def _waiting_for_documents(company_id, ids):
+    """Those of the registrations still waiting for documents: one reviewed meanwhile needs no email."""
+    return [r for r in _registrations(company_id, ids) if r.status == Status.MORE_INFO]
+
+
 @shared_task(name="registrations.tasks.notify_documents_needed", base=EmailJob)
 def notify_documents_needed(company_id, registration_ids):
-    registrations = [r for r in _registrations(company_id, registration_ids) if r.status == Status.MORE_INFO]
+    registrations = _waiting_for_documents(company_id, registration_ids)
     if registrations:
         emails.send_documents_needed(registrations)
 
 
 @shared_task(name="registrations.tasks.notify_reminder", base=EmailJob)
 def notify_reminder(company_id, registration_ids, days_left):
-    registrations = [r for r in _registrations(company_id, registration_ids) if r.status == Status.MORE_INFO]
+    registrations = _waiting_for_documents(company_id, registration_ids)
     if registrations:
         emails.send_reminder(registrations, days_left)
 
@@ -93,7 +98,7 @@ def notify_payout(batch_id, company_id):
 
 @shared_task(name="registrations.tasks.notify_deadline_extended", base=EmailJob)
 def notify_deadline_extended(company_id, registration_ids):
-    registrations = [r for r in _registrations(company_id, registration_ids) if r.status == Status.MORE_INFO]
+    registrations = _waiting_for_documents(company_id, registration_ids)
     if registrations:
         emails.send_deadline_extended(registrations)
 

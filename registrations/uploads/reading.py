@@ -200,9 +200,10 @@ class _DeviceReader:
     """A row's cells (in the order of `names`) as a DeviceRow, or the DomainError of a cell."""
 
     def __init__(self, names, company, products, shared):
+        # Where each column's cell is among the named ones (country and reference may be absent).
         positions = {name: index for index, name in enumerate(names)}
-        self.serial, self.product, self.installed_on = (positions[name] for name in ("serial", "product", "installed_on"))
-        self.postcode = positions["postcode"]
+        self.serial, self.product = positions["serial"], positions["product"]
+        self.installed_on, self.postcode = positions["installed_on"], positions["postcode"]
         self.country, self.reference = positions.get("country"), positions.get("reference")
         self.company_country, self.products, self.shared = company.country, products, shared
 
